@@ -1,0 +1,140 @@
+import { type CacheConfig, type CacheOptions, type EngineConfig, createCacheConfig } from './config.js'
+import { ConfigurationError, EngineNotAvailableError } from './errors.js'
+import { warnOnce } from './logger.js'
+import { memoryEngineDefinition } from './memory/definition.js'
+import type { Engine, EngineDefinition } from './types.js'
+
+/**
+ * One registry per realm, on a global symbol: two copies of core in one node_modules (a
+ * duplicated dependency) still see the engines registered through either copy.
+ */
+const REGISTRY_KEY = Symbol.for('twat-cache.registry')
+type Registry = Map<string, EngineDefinition<never>>
+
+function registry(): Registry {
+  const holder = globalThis as { [REGISTRY_KEY]?: Registry }
+  return (holder[REGISTRY_KEY] ??= new Map())
+}
+
+/** Packages that provide the engines the chains know about, named in fallback warnings. */
+export const ENGINE_PACKAGES: Readonly<Record<string, string>> = {
+  memory: '@twat-cache/core',
+  lru: '@twat-cache/lru',
+  'node-cache': '@twat-cache/node-cache',
+  cacheable: '@twat-cache/cacheable',
+  sqlite: '@twat-cache/sqlite',
+  'flat-cache': '@twat-cache/flat-cache',
+  redis: '@twat-cache/redis',
+}
+
+const MEMORY_CHAIN = ['lru', 'node-cache', 'cacheable', 'memory'] as const
+/** Fallback chains of ARCHITECTURE.md §3, best first. */
+export const CHAINS = {
+  memory: MEMORY_CHAIN,
+  disk: ['sqlite', 'flat-cache', ...MEMORY_CHAIN],
+  file: ['flat-cache', 'sqlite', ...MEMORY_CHAIN],
+  async: ['cacheable', 'redis', ...MEMORY_CHAIN],
+} as const satisfies Record<string, readonly string[]>
+export type ChainName = keyof typeof CHAINS
+
+/** What the caller needs from an engine, beyond the config. */
+export interface EngineNeeds {
+  /** Which fallback chain to walk. @default 'memory' */
+  chain?: ChainName
+  /** `'sync'` when a sync function is memoized: only sync engines can serve it. */
+  mode?: 'sync' | 'any'
+}
+
+/** Make an engine selectable by name. Cheap: no I/O happens until `create`. */
+export function registerEngine<C extends EngineConfig>(definition: EngineDefinition<C>): void {
+  if (!definition || typeof definition.name !== 'string' || typeof definition.create !== 'function') {
+    throw new ConfigurationError('registerEngine needs { name, capabilities, priority, create(config) }')
+  }
+  registry().set(definition.name, definition as EngineDefinition<never>)
+}
+
+/** Remove a registered engine (tests, hot reload). The built-in `memory` engine stays. */
+export function unregisterEngine(name: string): boolean {
+  return registry().delete(name)
+}
+
+/** The definition registered under `name`; the built-in `memory` engine is always there. */
+export function getEngine(name: string): EngineDefinition<EngineConfig> | undefined {
+  return (registry().get(name) as EngineDefinition<EngineConfig> | undefined) ??
+    (name === 'memory' ? memoryEngineDefinition : undefined)
+}
+
+/** Every registered definition, highest priority first (the built-in memory engine included). */
+export function listEngines(): EngineDefinition<EngineConfig>[] {
+  const all = new Map(registry() as Map<string, EngineDefinition<EngineConfig>>)
+  if (!all.has('memory')) all.set('memory', memoryEngineDefinition)
+  return [...all.values()].sort((a, b) => b.priority - a.priority)
+}
+
+/** Names of the engines that can be created in this process right now. */
+export function availableEngines(): string[] {
+  return listEngines().map((d) => d.name)
+}
+
+/** Why `definition` cannot serve this request, or `undefined` if it can. */
+function unfit(definition: EngineDefinition<EngineConfig>, config: CacheConfig, needs: EngineNeeds): string | undefined {
+  const caps = definition.capabilities
+  if (needs.mode === 'sync' && caps.mode === 'async') {
+    return `it is async and cannot memoize a sync function: use a sync engine (memory, lru, node-cache, sqlite, flat-cache) or make the function async`
+  }
+  if (!caps.policies.includes(config.policy)) {
+    return `it does not support policy '${config.policy}' (it supports ${caps.policies.map((p) => `'${p}'`).join(', ')}): choose one of those or another engine`
+  }
+  return undefined
+}
+
+/**
+ * Pick the engine for `config`: the preferred engine if it is registered and fits, else the
+ * first fitting engine of the chain. A preferred engine that is not installed is warned about
+ * once (naming the package to install); one that is installed but cannot serve the request, or
+ * an unknown name, throws.
+ */
+export function selectEngine(config: CacheConfig, needs: EngineNeeds = {}): EngineDefinition<EngineConfig> {
+  const chain: readonly string[] = CHAINS[needs.chain ?? 'memory']
+  const preferred = config.engine
+  if (preferred !== undefined) {
+    const definition = getEngine(preferred)
+    if (definition) {
+      const why = unfit(definition, config, needs)
+      if (why) throw new ConfigurationError(`engine '${preferred}' cannot be used: ${why}`)
+      return definition
+    }
+    if (!(preferred in ENGINE_PACKAGES)) {
+      const known = availableEngines()
+      throw new EngineNotAvailableError(
+        preferred,
+        `no engine of that name is registered (registered: ${known.join(', ')}); import its package or fix the name`,
+      )
+    }
+  }
+  for (const name of chain) {
+    if (name === 'redis' && !config.redis) continue
+    const definition = getEngine(name)
+    if (definition && !unfit(definition, config, needs)) {
+      if (preferred !== undefined) {
+        warnOnce(
+          `missing:${preferred}`,
+          'select',
+          `engine '${preferred}' is not installed: run \`pnpm add ${ENGINE_PACKAGES[preferred]}\` and \`import '${ENGINE_PACKAGES[preferred]}'\`; using '${name}' instead`,
+        )
+      }
+      return definition
+    }
+  }
+  // The built-in memory engine ends every chain and supports every policy, so this is only
+  // reached for a sync function whose chain holds nothing sync, which cannot happen today.
+  throw new ConfigurationError(`no registered engine can serve this cache (chain: ${chain.join(' → ')})`)
+}
+
+/** Create an engine by name, or by options (selected through the memory chain). */
+export function createEngine(nameOrOptions: string | (CacheOptions & { namespace?: string }), needs?: EngineNeeds): Engine {
+  const options = typeof nameOrOptions === 'string' ? { engine: nameOrOptions } : nameOrOptions
+  const config = createCacheConfig(options)
+  const definition = selectEngine(config, needs)
+  return definition.create({ ...config, namespace: config.namespace ?? 'default' })
+}

@@ -1,0 +1,97 @@
+/**
+ * The engine protocol. An engine is a plain object made by a factory; the selector and the
+ * conformance suite both read its `capabilities`, so what an engine claims is what is tested.
+ */
+
+/** Eviction policies an engine may honour when `maxsize` is reached. */
+export type Policy = 'lru' | 'lfu' | 'fifo' | 'rr'
+
+/**
+ * Returned by `get` for a key that is absent or expired. A sentinel (not `undefined`) because a
+ * cached `undefined`, `null`, `0`, `''` or `false` is a hit. `Symbol.for` so two copies of core
+ * in one process agree on it.
+ */
+export const MISS: unique symbol = Symbol.for('twat-cache.miss') as never
+export type Miss = typeof MISS
+
+export interface EngineCapabilities {
+  /** `sync` engines return values; `async` engines return promises. */
+  readonly mode: 'sync' | 'async'
+  /** Entries survive the process. */
+  readonly persistent: boolean
+  /** Who sees the same entries: this process, every process on the host, or the network. */
+  readonly shared: 'process' | 'host' | 'network'
+  /** How per-entry TTL is enforced (`native` by the store, `emulated` by us), or `false`. */
+  readonly ttl: 'native' | 'emulated' | false
+  /** Eviction policies honoured when `maxsize` is reached. */
+  readonly policies: readonly Policy[]
+  /** Stores live JS values (no serialization, no copy). */
+  readonly structured: boolean
+}
+
+export interface SyncCapabilities extends EngineCapabilities {
+  readonly mode: 'sync'
+}
+export interface AsyncCapabilities extends EngineCapabilities {
+  readonly mode: 'async'
+}
+
+export interface SetOptions {
+  /** Milliseconds until the entry expires; `undefined` uses the engine's configured ttl. */
+  readonly ttl?: number | undefined
+}
+
+export interface EngineStats {
+  hits: number
+  misses: number
+  size: number
+  maxsize?: number | undefined
+  [extra: string]: unknown
+}
+
+/** An engine whose operations complete synchronously. */
+export interface SyncEngine {
+  readonly name: string
+  readonly capabilities: SyncCapabilities
+  get(key: string): unknown
+  set(key: string, value: unknown, options?: SetOptions): void
+  delete(key: string): boolean
+  clear(): void
+  close(): void
+  has?(key: string): boolean
+  size?(): number
+  stats?(): EngineStats
+  keys?(): Iterable<string>
+  [Symbol.dispose](): void
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+/** An engine whose operations return promises. */
+export interface AsyncEngine {
+  readonly name: string
+  readonly capabilities: AsyncCapabilities
+  get(key: string): Promise<unknown>
+  set(key: string, value: unknown, options?: SetOptions): Promise<void>
+  delete(key: string): Promise<boolean>
+  clear(): Promise<void>
+  close(): Promise<void>
+  has?(key: string): Promise<boolean>
+  size?(): Promise<number>
+  stats?(): Promise<EngineStats>
+  keys?(): AsyncIterable<string>
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+/** `get` returns the stored value or {@link MISS}. */
+export type Engine = SyncEngine | AsyncEngine
+
+/** What a backend package registers: cheap to define, no I/O until `create`. */
+export interface EngineDefinition<C = unknown> {
+  readonly name: string
+  readonly capabilities: EngineCapabilities
+  /** Higher wins when several engines meet the same need. */
+  readonly priority: number
+  /** The npm package that provides it, named in fallback warnings. */
+  readonly packageName?: string | undefined
+  create(config: C): Engine
+}
