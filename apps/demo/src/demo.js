@@ -1,0 +1,48 @@
+// A short tour of twat-cache on its embedded defaults: memory and SQLite, no server needed.
+// Run it twice: the second run is served from the SQLite file the first one wrote.
+import { bcache, getStats, mcache } from '@twat-cache/core'
+import '@twat-cache/sqlite'
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const ms = (start) => `${(performance.now() - start).toFixed(2)} ms`
+
+async function time(label, call) {
+  const start = performance.now()
+  const value = await call()
+  console.log(`  ${label.padEnd(34)} → ${JSON.stringify(value)}  (${ms(start)})`)
+  return value
+}
+
+console.log('1. mcache: memoize a slow sync function in memory')
+const fib = mcache({ maxsize: 500 })(function fib(n) {
+  return n < 2 ? n : fib(n - 1) + fib(n - 2)
+})
+await time('fib(90), cold (recursion is cached)', () => fib(90))
+await time('fib(90), warm', () => fib(90))
+console.log('  cacheInfo():', fib.cacheInfo())
+
+console.log('\n2. mcache on an async function: 100 concurrent callers, one run')
+let runs = 0
+const fetchUser = mcache({ ttl: '1m' })(async function fetchUser(id) {
+  runs++
+  await sleep(50)
+  return { id, name: `user-${id}` }
+})
+await time('100 × fetchUser(7) at once', async () => (await Promise.all(Array.from({ length: 100 }, () => fetchUser(7))))[0])
+console.log(`  factory runs: ${runs}`)
+
+console.log('\n3. bcache: results persisted in SQLite (folder "twat-cache-demo")')
+const slowSquare = bcache({ folderName: 'twat-cache-demo', namespace: 'demo-square', ttl: '1d' })(function slowSquare(n) {
+  const until = Date.now() + 200 // stands in for real work
+  while (Date.now() < until);
+  return n * n
+})
+const cold = performance.now()
+await time('slowSquare(12)', () => slowSquare(12))
+const wasHit = performance.now() - cold < 100
+await time('slowSquare(12) again', () => slowSquare(12))
+console.log(`  engine: ${slowSquare.engine.name}; first call was ${wasHit ? 'a hit from a previous run' : 'computed (run the demo again to see it served from disk)'}`)
+
+console.log('\n4. getStats() for every cached function in this process')
+for (const s of getStats()) console.log(`  ${s.name.padEnd(10)} engine=${s.engine.padEnd(7)} hits=${s.hits} misses=${s.misses} size=${s.size}`)
+slowSquare.engine.close()

@@ -1,0 +1,61 @@
+export type {
+  AsyncCapabilities,
+  AsyncEngine,
+  Engine,
+  EngineCapabilities,
+  EngineDefinition,
+  EngineStats,
+  Miss,
+  Policy,
+  SetOptions,
+  SyncCapabilities,
+  SyncEngine,
+} from './types.js'
+export { MISS } from './types.js'
+export {
+  CacheKeyError,
+  CacheOperationError,
+  CacheValueError,
+  ConcurrencyError,
+  ConfigurationError,
+  EngineError,
+  EngineNotAvailableError,
+  PathError,
+  ResourceError,
+  SerializationError,
+  TwatCacheError,
+} from './errors.js'
+export {
+  type CacheConfig,
+  type CacheOptions,
+  type CompressOptions,
+  type EngineConfig,
+  type RedisOptions,
+  type SerializerOption,
+  DEFAULT_MAXSIZE,
+  cacheConfigSchema,
+  createCacheConfig,
+  folderNameProblem,
+  readEnv,
+} from './config.js'
+export { type DurationString, parseDuration } from './duration.js'
+export { type LogLevel, type Logger, log, resetWarnings, setLogLevel, setLogger, warnOnce } from './logger.js'
+export {
+  type ChainName,
+  type EngineNeeds,
+  CHAINS,
+  ENGINE_PACKAGES,
+  availableEngines,
+  createEngine,
+  getEngine,
+  listEngines,
+  registerEngine,
+  selectEngine,
+  unregisterEngine,
+} from './registry.js'
+export { defaultNamespace, hash128, stableKey } from './keys/index.js'
+export { MEMORY_CAPABILITIES, createMemoryEngine } from './memory/engine.js'
+export type { AnyFunction, AsyncFunction, CacheControls, Cached, Cacher } from './wrap/memoize.js'
+export { acache, bcache, fcache, mcache, ucache } from './wrap/wrappers.js'
+export { type CacheInfo, type CacheStatsEntry, clearCache, getStats } from './wrap/stats.js'
+export { CacheContext, type ScopedEngine, engineContext, getOrCreateEngine } from './context.js'

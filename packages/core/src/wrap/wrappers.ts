@@ -1,0 +1,62 @@
+import type { CacheConfig, CacheOptions } from '../config.js'
+import { warnOnce } from '../logger.js'
+import type { EngineNeeds } from '../registry.js'
+import { type AnyFunction, type AsyncFunction, type Cacher, isAsyncFunction, makeCacher } from './memoize.js'
+
+/**
+ * Memoize in memory. Chain: your `engine` → lru → node-cache → cacheable → built-in memory.
+ *
+ * ```ts
+ * const area = mcache({ maxsize: 100, ttl: '10m' })((w: number, h: number) => w * h)
+ * ```
+ */
+export function mcache(options?: CacheOptions): Cacher {
+  return makeCacher(options, { needs: { chain: 'memory' } })
+}
+
+/** Memoize on disk, SQLite first. Chain: `engine` → sqlite → flat-cache → the mcache chain. */
+export function bcache(options?: CacheOptions): Cacher {
+  return makeCacher(options, { needs: { chain: 'disk' } })
+}
+
+/** Memoize in files. Chain: `engine` → flat-cache → sqlite → the mcache chain. */
+export function fcache(options?: CacheOptions): Cacher {
+  return makeCacher(options, { needs: { chain: 'file' } })
+}
+
+/**
+ * Memoize an async function. Chain: `engine` → cacheable → redis (if `redis` is configured) →
+ * the mcache chain. Concurrent calls share one in-flight promise; rejections are never cached.
+ */
+export function acache(options?: CacheOptions): Cacher<AsyncFunction> {
+  return makeCacher(options, { needs: { chain: 'async' } })
+}
+
+/**
+ * Memoize anything, choosing the engine from the options and the function, and keep working if
+ * the engine fails at run time (the function runs uncached; one warning per failure episode;
+ * the engine is retried later).
+ */
+export function ucache(options?: CacheOptions): Cacher {
+  return makeCacher(options, { needs: { chain: 'memory' }, degrade: true, chooseNeeds: universalNeeds })
+}
+
+/** ucache's choice: redis settings → redis; disk settings → the bcache/fcache chain; async → acache. */
+export function universalNeeds(config: CacheConfig, fn: AnyFunction): EngineNeeds {
+  const asyncFn = isAsyncFunction(fn)
+  const disk: EngineNeeds | undefined = config.useSql
+    ? { chain: 'disk' }
+    : config.folderName !== undefined || config.cacheDir !== undefined
+      ? { chain: 'file' }
+      : undefined
+  if (config.redis && config.engine === undefined) {
+    if (asyncFn) return { chain: 'async' }
+    warnOnce(
+      `ucache-redis-sync:${fn.name}`,
+      'ucache',
+      `'${fn.name || 'anonymous'}' is a sync function, so it cannot use Redis (which is async); caching it ${disk ? 'on disk' : 'in memory'} instead. Make it async to share it through Redis.`,
+    )
+  }
+  if (disk) return disk
+  return { chain: asyncFn ? 'async' : 'memory' }
+}
