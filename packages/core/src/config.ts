@@ -61,7 +61,10 @@ export const cacheConfigSchema = z.strictObject({
   maxBytes: z.optional(positiveInt),
   /** Time to live: milliseconds, or `'500ms' | '30s' | '5m' | '1h' | '1d'`. Omit for no expiry. */
   ttl: z.optional(duration),
-  /** Eviction policy. @default 'lru' */
+  /**
+   * Eviction policy. When omitted, each engine evicts its own way (least-recently-used for every
+   * engine that evicts per function); when given, only engines that honour it are chosen.
+   */
   policy: z.optional(z.enum(['lru', 'lfu', 'fifo', 'rr'])),
   /** Preferred engine name; the chain falls back (with one warning) if it is not installed. */
   engine: z.optional(z.string()),
@@ -101,7 +104,7 @@ export interface CacheConfig {
   readonly maxsize: number
   readonly maxBytes?: number | undefined
   readonly ttl?: number | undefined
-  readonly policy: Policy
+  readonly policy?: Policy | undefined
   readonly engine?: string | undefined
   readonly namespace?: string | undefined
   readonly folderName?: string | undefined
@@ -156,7 +159,6 @@ export function createCacheConfig(input: CacheOptions = {}): CacheConfig {
     ...data,
     maxsize: data.maxsize ?? DEFAULT_MAXSIZE,
     ttl,
-    policy: data.policy ?? 'lru',
     engine: data.engine ?? data.preferredEngine,
     useSql: data.useSql ?? false,
     compress,
@@ -191,7 +193,12 @@ function withRedisEnv(redis: RedisOptions | undefined): RedisOptions | undefined
     return redis
   }
   const merged: RedisOptions = { ...redis }
-  if (url !== undefined) merged.url = url
+  if (url !== undefined) {
+    // The environment's URL replaces the whole connection written in code, not just its url
+    // field (a host/port in code would otherwise override the URL's).
+    for (const field of ['host', 'port', 'db', 'username', 'password'] as const) delete merged[field]
+    merged.url = url
+  }
   if (host !== undefined) merged.host = host
   if (port !== undefined) merged.port = envInt('TWAT_CACHE_REDIS_PORT', port)
   if (db !== undefined) merged.db = envInt('TWAT_CACHE_REDIS_DB', db)

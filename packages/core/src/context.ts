@@ -29,9 +29,11 @@ export function getOrCreateEngine(options: CacheOptions & { namespace?: string }
  * `await using cache = await engineContext({ engine: 'sqlite', folderName: 'x' })`.
  */
 export async function engineContext(options: CacheOptions & { namespace?: string } = {}): Promise<ScopedEngine> {
-  const engine = getOrCreateEngine(options)
-  if (!(Symbol.asyncDispose in engine)) {
-    Object.defineProperty(engine, Symbol.asyncDispose, { value: async () => engine.close(), configurable: true })
+  const engine: Engine = getOrCreateEngine(options)
+  // Every engine of the protocol is disposable; a third-party one written without it still
+  // gets a scope that closes it.
+  if (typeof (engine as Partial<AsyncDisposable>)[Symbol.asyncDispose] !== 'function') {
+    Object.defineProperty(engine, Symbol.asyncDispose, { value: async () => (engine as Engine).close(), configurable: true })
   }
   return engine as ScopedEngine
 }

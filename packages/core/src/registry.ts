@@ -34,6 +34,8 @@ export const CHAINS = {
   disk: ['sqlite', 'flat-cache', ...MEMORY_CHAIN],
   file: ['flat-cache', 'sqlite', ...MEMORY_CHAIN],
   async: ['cacheable', 'redis', ...MEMORY_CHAIN],
+  /** ucache with Redis settings: Redis first, then what acache would use. */
+  shared: ['redis', 'cacheable', ...MEMORY_CHAIN],
 } as const satisfies Record<string, readonly string[]>
 export type ChainName = keyof typeof CHAINS
 
@@ -82,7 +84,7 @@ function unfit(definition: EngineDefinition<EngineConfig>, config: CacheConfig, 
   if (needs.mode === 'sync' && caps.mode === 'async') {
     return `it is async and cannot memoize a sync function: use a sync engine (memory, lru, node-cache, sqlite, flat-cache) or make the function async`
   }
-  if (!caps.policies.includes(config.policy)) {
+  if (config.policy !== undefined && !caps.policies.includes(config.policy)) {
     return `it does not support policy '${config.policy}' (it supports ${caps.policies.map((p) => `'${p}'`).join(', ')}): choose one of those or another engine`
   }
   return undefined

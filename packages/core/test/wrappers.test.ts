@@ -253,6 +253,7 @@ describe('bad input', () => {
       expect(issues.some((i) => i.includes("did you mean 'maxsize'"))).toBe(true)
       expect((error as Error).message).toContain('maxsise')
     }
+    // @ts-expect-error: the type of `ttl` already rejects strings that are not durations
     expect(() => mcache({ ttl: 'soon' })).toThrow(/ttl 'soon' is not a duration/)
     expect(() => mcache({ ttl: -5 })).toThrow(ConfigurationError)
     expect(() => mcache({ folderName: '../etc' })).toThrow(/folderName/)

@@ -50,7 +50,7 @@ export function universalNeeds(config: CacheConfig, fn: AnyFunction): EngineNeed
       ? { chain: 'file' }
       : undefined
   if (config.redis && config.engine === undefined) {
-    if (asyncFn) return { chain: 'async' }
+    if (asyncFn) return { chain: 'shared' }
     warnOnce(
       `ucache-redis-sync:${fn.name}`,
       'ucache',

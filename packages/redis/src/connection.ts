@@ -1,0 +1,170 @@
+import { EngineError, log } from '@twat-cache/core'
+import { Cluster, Redis } from 'ioredis'
+import type { ResolvedConnection } from './options.js'
+
+export type RedisClient = Redis | Cluster
+
+/**
+ * One ioredis client plus the gate every operation passes: the first operation connects (and
+ * waits at most `connectTimeout`); after that, while the connection is down, operations fail at
+ * once with an `EngineError` instead of queueing, so `ucache` can run the function. ioredis keeps
+ * reconnecting in the background (capped backoff), so caching resumes by itself.
+ */
+export interface Connection {
+  readonly client: RedisClient
+  /** Resolves when the client is ready; rejects with an `EngineError` saying why not. */
+  ready(): Promise<void>
+  /** Turn any ioredis failure into an `EngineError` naming the server and what to do. */
+  fail(command: string, error: unknown): EngineError
+  /** QUIT (bounded), then disconnect: no socket or timer is left behind. */
+  close(): Promise<void>
+  readonly closed: boolean
+}
+
+export function openConnection(resolved: ResolvedConnection): Connection {
+  const { target, connectTimeout, commandTimeout } = resolved
+  const client: RedisClient =
+    resolved.kind === 'cluster'
+      ? new Cluster(resolved.clusterNodes!.map((n) => ({ ...n })), resolved.clusterOptions)
+      : new Redis(resolved.redisOptions)
+  let lastError: Error | undefined
+  let connecting: Promise<void> | undefined
+  let closed = false
+  let closing: Promise<void> | undefined
+
+  // An EventEmitter 'error' without a listener crashes the process; ioredis emits one per
+  // failed (re)connection attempt. The operations report failures, so this only records.
+  client.on('error', (error: Error) => {
+    if (lastError?.message !== error.message) log('debug', 'redis', `${target}: ${error.message}`)
+    lastError = error
+  })
+  client.on('ready', () => {
+    lastError = undefined
+  })
+
+  const fail = (command: string, error: unknown): EngineError => {
+    if (error instanceof EngineError) return error
+    if (closed) return new EngineError(`[twat-cache:redis] the engine for ${target} is closed: create a new one`, { cause: error })
+    const why = explain(error instanceof Error ? error : new Error(String(error)), resolved)
+    if (why.kind === 'down') {
+      return new EngineError(
+        `[twat-cache:redis] Redis at ${target} is unavailable (${explain(lastError ?? (error as Error), resolved).text}); ` +
+          'reconnecting in the background, caching resumes when it is back',
+        { cause: lastError ?? error },
+      )
+    }
+    return new EngineError(`[twat-cache:redis] ${command} on ${target} failed: ${why.text}`, { cause: error })
+  }
+
+  const connect = (): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined
+    // ioredis' own connectTimeout covers TCP; this also bounds DNS, TLS, Sentinel and Cluster
+    // discovery, and the AUTH/HELLO handshake.
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })), connectTimeout + 250)
+      timer.unref()
+    })
+    return Promise.race([client.connect(), deadline])
+      .then(
+        () => undefined,
+        (error: Error) => {
+          // The rejection of connect() is a generic "Connection is closed."; the 'error'
+          // event before it says why (refused, WRONGPASS, ...).
+          const cause = lastError ?? error
+          throw new EngineError(`[twat-cache:redis] cannot connect to Redis at ${target}: ${explain(cause, resolved).text}`, { cause })
+        },
+      )
+      .finally(() => {
+        clearTimeout(timer)
+        connecting = undefined
+      })
+  }
+
+  return {
+    client,
+    get closed() {
+      return closed
+    },
+    ready() {
+      if (closed) return Promise.reject(fail('connect', new Error('closed')))
+      if (client.status === 'ready') return Promise.resolve()
+      if (connecting) return connecting
+      // 'wait': never connected (lazyConnect). 'end': ioredis gave up (a custom retryStrategy
+      // returned no delay), so the next operation tries again.
+      if (client.status === 'wait' || client.status === 'end') return (connecting = connect())
+      return Promise.reject(fail('connect', lastError ?? new Error('Connection is closed.')))
+    },
+    fail,
+    close() {
+      if (closing) return closing
+      closed = true
+      closing = (async () => {
+        if (client.status === 'ready') {
+          let timer: NodeJS.Timeout | undefined
+          const bounded = new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, commandTimeout)
+            timer.unref()
+          })
+          await Promise.race([client.quit().then(() => undefined, () => undefined), bounded])
+          clearTimeout(timer)
+        }
+        client.disconnect()
+      })()
+      return closing
+    },
+  }
+}
+
+interface Explanation {
+  kind: 'down' | 'auth' | 'timeout' | 'other'
+  text: string
+}
+
+/** A sentence that says what went wrong and what to do about it. */
+export function explain(error: Error, resolved: ResolvedConnection): Explanation {
+  const code = (error as NodeJS.ErrnoException).code
+  const message = error.message || code || error.name
+  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password|AUTH failed/i.test(message)) {
+    return {
+      kind: 'auth',
+      text: `authentication failed (${message.trim()}): check redis.username and redis.password (or TWAT_CACHE_REDIS_PASSWORD, or the credentials in the URL)`,
+    }
+  }
+  if (/No such master with that name/i.test(message)) {
+    return { kind: 'other', text: `the Sentinels know no master group of that name (${message}): check redis.name` }
+  }
+  if (/All sentinels are unreachable/i.test(message)) {
+    return { kind: 'down', text: `${message}: check redis.sentinels, and that the Sentinels run` }
+  }
+  if (code === 'ECONNREFUSED') {
+    return { kind: 'down', text: 'connection refused: start Redis there, or point redis.url (TWAT_CACHE_REDIS_URL) at a running server' }
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return { kind: 'down', text: `host not found (${code}): check redis.host or redis.url (TWAT_CACHE_REDIS_HOST / TWAT_CACHE_REDIS_URL)` }
+  }
+  if (code === 'ENETUNREACH' || code === 'EHOSTUNREACH') {
+    return { kind: 'down', text: `no route to the host (${code}): check redis.host and the network` }
+  }
+  if (code === 'ETIMEDOUT' || /connect ETIMEDOUT/.test(message)) {
+    return {
+      kind: 'down',
+      text: `no connection within ${resolved.connectTimeout} ms: check the host, port and firewall, or raise redis.options.connectTimeout`,
+    }
+  }
+  if (/Command timed out/i.test(message)) {
+    return {
+      kind: 'timeout',
+      text: `no reply within ${resolved.commandTimeout} ms: the server is overloaded or the value is large; raise redis.options.commandTimeout`,
+    }
+  }
+  if (
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    /Connection is closed|Stream isn't writeable|enableOfflineQueue|MaxRetriesPerRequest|Reached the max retries|aborted due to connection close|None of startup nodes/i.test(
+      message,
+    )
+  ) {
+    return { kind: 'down', text: 'the connection was lost' }
+  }
+  return { kind: 'other', text: message }
+}

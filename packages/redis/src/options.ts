@@ -1,0 +1,231 @@
+import { ConfigurationError } from '@twat-cache/core'
+import type { ClusterOptions, RedisOptions } from 'ioredis'
+import * as z from 'zod/mini'
+
+/** Milliseconds to wait for a TCP connection (and the AUTH/HELLO handshake). */
+export const DEFAULT_CONNECT_TIMEOUT = 3000
+/** Milliseconds to wait for any one command's reply. */
+export const DEFAULT_COMMAND_TIMEOUT = 2000
+/** Upper bound of the delay between background reconnection attempts while Redis is down. */
+export const MAX_RECONNECT_DELAY = 2000
+/** Prefix of every key the engine writes. */
+export const DEFAULT_KEY_PREFIX = 'twat-cache:'
+/** Keys requested per `SCAN` step (and deleted per `UNLINK`) by `clear()`, `size()` and `keys()`. */
+export const DEFAULT_SCAN_COUNT = 500
+
+const port = z.number().check(z.int(), z.minimum(1), z.maximum(65535))
+const node = z.strictObject({ host: z.string().check(z.minLength(1)), port })
+
+/**
+ * The `redis` section of the cache options: where the server is and how to talk to it. The same
+ * fields as core's config schema, so a config that passed `createCacheConfig` passes here.
+ */
+export const redisConnectionSchema = z.strictObject({
+  /** `redis://user:pass@host:6379/0`, or `rediss://` for TLS. Explicit fields below override its parts. */
+  url: z.optional(z.string().check(z.minLength(1))),
+  /** @default '127.0.0.1' */
+  host: z.optional(z.string().check(z.minLength(1))),
+  /** @default 6379 */
+  port: z.optional(port),
+  /** Database index (standalone and Sentinel only). @default 0 */
+  db: z.optional(z.number().check(z.int(), z.minimum(0))),
+  username: z.optional(z.string()),
+  password: z.optional(z.string()),
+  /** `true`, or Node TLS options passed to ioredis. @default false (true for `rediss://`) */
+  tls: z.optional(z.union([z.boolean(), z.record(z.string(), z.unknown())])),
+  /** Prepended to every key. @default 'twat-cache:' */
+  keyPrefix: z.optional(z.string()),
+  /** Sentinel nodes; needs `name`, the master group name. */
+  sentinels: z.optional(z.array(node).check(z.minLength(1))),
+  /** Sentinel master group name. */
+  name: z.optional(z.string().check(z.minLength(1))),
+  /** Cluster start-up nodes: connects with ioredis `Cluster`. */
+  cluster: z.optional(z.array(node).check(z.minLength(1))),
+  /**
+   * Passed to ioredis (`RedisOptions`, or `ClusterOptions` with `cluster`), over our defaults:
+   * `connectTimeout` 3000, `commandTimeout` 2000, `maxRetriesPerRequest` 1,
+   * `enableOfflineQueue` false, `enableAutoPipelining` true, a capped `retryStrategy`.
+   */
+  options: z.optional(z.record(z.string(), z.unknown())),
+})
+
+/** Options read from `engineOptions` (validated here; unknown fields are rejected). */
+export const redisEngineOptionsSchema = z.strictObject({
+  /** Keys per SCAN step and per UNLINK batch. @default 500 */
+  scanCount: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100_000))),
+})
+
+export type RedisConnectionOptions = z.input<typeof redisConnectionSchema>
+export type RedisEngineExtraOptions = z.input<typeof redisEngineOptionsSchema>
+
+/** Everything the engine needs to connect, with defaults applied. Computed once per engine. */
+export interface ResolvedConnection {
+  readonly kind: 'standalone' | 'sentinel' | 'cluster'
+  /** `host:port` (or the Sentinel group / cluster nodes) for error messages. */
+  readonly target: string
+  readonly keyPrefix: string
+  readonly scanCount: number
+  readonly connectTimeout: number
+  readonly commandTimeout: number
+  /** For `new Redis(options)` (standalone and Sentinel). */
+  readonly redisOptions: RedisOptions
+  /** For `new Cluster(nodes, options)`. */
+  readonly clusterNodes?: readonly { host: string; port: number }[] | undefined
+  readonly clusterOptions?: ClusterOptions | undefined
+}
+
+/** Caps the wait between reconnection attempts, so caching resumes soon after Redis is back. */
+export function reconnectDelay(attempt: number): number {
+  const jitter = Math.floor(Math.random() * 100)
+  return Math.min(50 * 2 ** Math.max(0, attempt - 1), MAX_RECONNECT_DELAY) + jitter
+}
+
+/** Validate the `redis` and `engineOptions` sections and build the ioredis options. */
+export function resolveConnection(redis: unknown, engineOptions: unknown): ResolvedConnection {
+  const parsed = redisConnectionSchema.safeParse(redis ?? {})
+  const extra = redisEngineOptionsSchema.safeParse(engineOptions ?? {})
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => issue('redis', i))),
+    ...(extra.success ? [] : extra.error.issues.map((i) => issue('engineOptions', i))),
+  ]
+  if (parsed.success) problems.push(...conflicts(parsed.data))
+  if (problems.length > 0 || !parsed.success || !extra.success) {
+    throw new ConfigurationError(`[twat-cache:redis] invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
+      issues: problems,
+    })
+  }
+  const input = parsed.data
+  const fromUrl = input.url === undefined ? {} : parseRedisUrl(input.url)
+  // A named field is more specific than the URL, so it wins (this is how a
+  // TWAT_CACHE_REDIS_HOST/PORT override reaches a URL given in code).
+  const merged: Fields = { ...fromUrl, ...defined(input) }
+  const passthrough = { ...input.options }
+  const connectTimeout = positive(passthrough.connectTimeout, DEFAULT_CONNECT_TIMEOUT)
+  const commandTimeout = positive(passthrough.commandTimeout, DEFAULT_COMMAND_TIMEOUT)
+  const tls = merged.tls === true ? {} : merged.tls === false ? undefined : merged.tls
+  const auth = {
+    ...(merged.username !== undefined && { username: merged.username }),
+    ...(merged.password !== undefined && { password: merged.password }),
+    ...(tls !== undefined && { tls: tls as RedisOptions['tls'] }),
+  }
+  const common = {
+    connectTimeout,
+    commandTimeout,
+    // One retry, then in-flight commands are rejected instead of waiting for a reconnect.
+    maxRetriesPerRequest: 1,
+    // Fail fast while disconnected, so ucache can run the function instead of waiting.
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    retryStrategy: reconnectDelay,
+  }
+  const keyPrefix = input.keyPrefix ?? DEFAULT_KEY_PREFIX
+  const scanCount = extra.data.scanCount ?? DEFAULT_SCAN_COUNT
+  if (input.cluster) {
+    const clusterOptions: ClusterOptions = {
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      clusterRetryStrategy: reconnectDelay,
+      ...passthrough,
+      redisOptions: { ...common, ...auth, ...(passthrough.redisOptions as RedisOptions | undefined) },
+      lazyConnect: true,
+    }
+    const target = `cluster ${input.cluster.map((n) => `${n.host}:${n.port}`).join(', ')}`
+    return { kind: 'cluster', target, keyPrefix, scanCount, connectTimeout, commandTimeout, redisOptions: {}, clusterNodes: input.cluster, clusterOptions }
+  }
+  const redisOptions: RedisOptions = {
+    ...common,
+    ...auth,
+    ...(merged.db !== undefined && { db: merged.db }),
+    ...passthrough,
+    // Never connect at creation, only on first use.
+    lazyConnect: true,
+  }
+  if (input.sentinels) {
+    redisOptions.sentinels = input.sentinels
+    redisOptions.name = input.name!
+    const target = `Sentinel group '${input.name}' via ${input.sentinels.map((n) => `${n.host}:${n.port}`).join(', ')}`
+    return { kind: 'sentinel', target, keyPrefix, scanCount, connectTimeout, commandTimeout, redisOptions }
+  }
+  redisOptions.host = merged.host ?? '127.0.0.1'
+  redisOptions.port = merged.port ?? 6379
+  const target = `${redisOptions.host}:${redisOptions.port}`
+  return { kind: 'standalone', target, keyPrefix, scanCount, connectTimeout, commandTimeout, redisOptions }
+}
+
+interface UrlParts {
+  host?: string
+  port?: number
+  db?: number
+  username?: string
+  password?: string
+  tls?: boolean
+}
+
+/** `redis[s]://[user[:password]@]host[:port][/db]`; credentials are percent-decoded. */
+export function parseRedisUrl(url: string): UrlParts {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch (cause) {
+    throw new ConfigurationError(`[twat-cache:redis] redis.url '${redact(url)}' is not a URL: use redis://host:6379/0 or rediss:// for TLS`, { cause })
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new ConfigurationError(`[twat-cache:redis] redis.url '${redact(url)}' must start with redis:// or rediss://`)
+  }
+  const parts: UrlParts = {}
+  // IPv6 literals come back in brackets; net.connect wants them bare.
+  if (parsed.hostname) parts.host = parsed.hostname.replace(/^\[(.*)\]$/, '$1')
+  if (parsed.port) parts.port = Number(parsed.port)
+  if (parsed.username) parts.username = decodeURIComponent(parsed.username)
+  if (parsed.password) parts.password = decodeURIComponent(parsed.password)
+  const db = parsed.pathname.replace(/^\//, '')
+  if (db) {
+    if (!/^\d+$/.test(db)) throw new ConfigurationError(`[twat-cache:redis] redis.url '${redact(url)}': the path must be a database number, got '/${db}'`)
+    parts.db = Number(db)
+  }
+  if (parsed.protocol === 'rediss:') parts.tls = true
+  return parts
+}
+
+/** The URL without its password, for messages. */
+export function redact(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@')
+}
+
+function conflicts(input: z.output<typeof redisConnectionSchema>): string[] {
+  const problems: string[] = []
+  if (input.sentinels && !input.name) problems.push('redis.sentinels needs redis.name, the Sentinel master group name')
+  if (input.name && !input.sentinels) problems.push('redis.name is the Sentinel master group name: give redis.sentinels too')
+  if (input.cluster && input.sentinels) problems.push('redis.cluster and redis.sentinels exclude each other: pick one')
+  if (input.cluster && input.db) problems.push('redis.db must be 0 with redis.cluster: Redis Cluster has a single database')
+  if (input.options && 'keyPrefix' in input.options) {
+    problems.push("redis.options.keyPrefix is not supported (it would not apply to SCAN): use redis.keyPrefix")
+  }
+  if (input.options && 'lazyConnect' in input.options && input.options.lazyConnect !== true) {
+    problems.push('redis.options.lazyConnect must stay true: the engine connects on first use')
+  }
+  return problems
+}
+
+type Fields = Omit<UrlParts, 'tls'> & { tls?: boolean | Record<string, unknown> }
+
+function defined(input: z.output<typeof redisConnectionSchema>): Fields {
+  const out: Fields = {}
+  if (input.host !== undefined) out.host = input.host
+  if (input.port !== undefined) out.port = input.port
+  if (input.db !== undefined) out.db = input.db
+  if (input.username !== undefined) out.username = input.username
+  if (input.password !== undefined) out.password = input.password
+  if (input.tls !== undefined) out.tls = input.tls
+  return out
+}
+
+function positive(value: unknown, fallback: number): number {
+  return typeof value === 'number' && value > 0 ? value : fallback
+}
+
+function issue(section: string, i: z.core.$ZodIssue): string {
+  const path = [section, ...i.path.map(String)].join('.')
+  if (i.code === 'unrecognized_keys') return `unknown option${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${path}.${k}'`).join(', ')}`
+  return `${path}: ${i.message}`
+}

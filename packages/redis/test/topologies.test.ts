@@ -1,0 +1,107 @@
+/**
+ * Sentinel and Cluster, passed through to ioredis, against real servers: a Sentinel watching a
+ * master, and a one-node cluster that owns every slot. Small, but the same code paths as a big
+ * deployment (master discovery; per-node SCAN and slot-safe UNLINK).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { MISS } from '@twat-cache/core'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createRedisEngine } from '../src/engine.js'
+import { type RedisServer, freePort, redisSkipReason, startRedis } from './redis-server.js'
+
+const skip = redisSkipReason()
+if (skip) console.warn(`[redis topology tests] skipped: ${skip}`)
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe.skipIf(skip !== undefined)('Sentinel', () => {
+  let master: RedisServer
+  let sentinel: RedisServer
+  let dir: string
+  beforeAll(async () => {
+    master = await startRedis()
+    dir = mkdtempSync(join(tmpdir(), 'twat-sentinel-'))
+    const conf = join(dir, 'sentinel.conf')
+    writeFileSync(conf, `sentinel monitor twat 127.0.0.1 ${master.port} 1\nsentinel resolve-hostnames no\n`)
+    sentinel = await startRedis({ configFile: conf, args: ['--sentinel'], port: await freePort() })
+  })
+  afterAll(async () => {
+    await sentinel?.stop()
+    await master?.stop()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('finds the master through the Sentinel and stores there', async () => {
+    const engine = createRedisEngine({
+      namespace: 'sent',
+      redis: { sentinels: [{ host: sentinel.host, port: sentinel.port }], name: 'twat' },
+    })
+    const raw = new Redis(master.port, master.host)
+    try {
+      await engine.set('k', new Set([1]))
+      expect(await engine.get('k')).toEqual(new Set([1]))
+      expect(await raw.exists('twat-cache:sent:k')).toBe(1)
+    } finally {
+      raw.disconnect()
+      await engine.close()
+    }
+  })
+
+  it('an unknown master group is a clear EngineError naming the group', async () => {
+    const engine = createRedisEngine({
+      redis: { sentinels: [{ host: sentinel.host, port: sentinel.port }], name: 'nope', options: { sentinelRetryStrategy: () => null } },
+    })
+    try {
+      await expect(engine.get('k')).rejects.toThrow(/Sentinel group 'nope'.*no master group of that name.*check redis\.name/)
+    } finally {
+      await engine.close()
+    }
+  })
+})
+
+describe.skipIf(skip !== undefined)('Cluster', () => {
+  let node: RedisServer
+  beforeAll(async () => {
+    // A one-node cluster reports an empty IP for itself (and ioredis drops it) unless told
+    // which address to announce.
+    node = await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1'] })
+    const raw = new Redis(node.port, node.host)
+    try {
+      await raw.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383')
+      for (let i = 0; i < 100 && !/cluster_state:ok/.test(String(await raw.call('CLUSTER', 'INFO'))); i++) await sleep(50)
+    } finally {
+      raw.disconnect()
+    }
+  })
+  afterAll(async () => {
+    await node?.stop()
+  })
+
+  it('stores, clears (per node, slot-safe) and counts through ioredis Cluster', async () => {
+    const engine = createRedisEngine({
+      namespace: 'clu',
+      redis: { cluster: [{ host: node.host, port: node.port }] },
+      engineOptions: { scanCount: 5 },
+    })
+    const other = createRedisEngine({ namespace: 'clu2', redis: { cluster: [{ host: node.host, port: node.port }] } })
+    try {
+      // Keys across many hash slots: a multi-key UNLINK would fail with CROSSSLOT.
+      for (let i = 0; i < 40; i++) await engine.set(`k${i}`, { i })
+      await other.set('k0', 'other')
+      expect(await engine.get('k7')).toEqual({ i: 7 })
+      expect(await engine.size()).toBe(40)
+      await engine.clear()
+      expect(await engine.size()).toBe(0)
+      expect(await engine.get('k7')).toBe(MISS)
+      expect(await other.get('k0')).toBe('other')
+      const stats = await engine.stats()
+      expect(typeof stats.serverHits).toBe('number')
+    } finally {
+      await engine.close()
+      await other.close()
+    }
+  })
+})
