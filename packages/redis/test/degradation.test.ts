@@ -119,23 +119,10 @@ describe.skipIf(skip !== undefined)('engine when Redis is down from the start', 
   })
 })
 
-/**
- * ucache on redis. Needs the registry to select the redis engine, whose `policies` is empty
- * (Redis evicts server-side, not per maxsize).
- */
-function registryAcceptsRedis(): string | undefined {
-  registerEngine(redisEngineDefinition)
-  try {
-    selectEngine(createCacheConfig({ engine: 'redis', redis: {} }), { chain: 'async', mode: 'any' })
-    return undefined
-  } catch (error) {
-    return `the registry does not select redis yet: ${(error as Error).message}`
-  }
-}
-const registrySkip = skip ?? registryAcceptsRedis()
-if (registrySkip && !skip) console.warn(`[redis degradation tests] ucache cases skipped: ${registrySkip}`)
+// ucache on redis, through the registry (redis declares no client-side eviction policies).
+registerEngine(redisEngineDefinition)
 
-describe.skipIf(registrySkip !== undefined)('ucache on redis degrades and recovers', () => {
+describe.skipIf(skip !== undefined)('ucache on redis degrades and recovers', () => {
   const warnings: string[] = []
   const logger: Logger = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) }
   beforeEach(() => {
