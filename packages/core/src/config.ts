@@ -1,100 +1,17 @@
-import * as z from 'zod/mini'
 import { parseDuration } from './duration.js'
 import { ConfigurationError } from './errors.js'
+import type { cacheConfigSchema, redisSchema, serializerSchema } from './schema.js'
 import type { Policy } from './types.js'
+import type * as z from 'zod/mini'
 
 /** Entries per cached function when `maxsize` is not given. Never silently unbounded. */
 export const DEFAULT_MAXSIZE = 1000
 
-const FOLDER_NAME = /^[A-Za-z0-9._-]+$/
-const duration = z.union([z.number(), z.string()])
-const positiveInt = z.number().check(z.int(), z.minimum(1))
-
-const redisSchema = z.strictObject({
-  /** `redis://user:pass@host:6379/0` or `rediss://` for TLS. */
-  url: z.optional(z.string()),
-  host: z.optional(z.string()),
-  port: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(65535))),
-  db: z.optional(z.number().check(z.int(), z.minimum(0))),
-  username: z.optional(z.string()),
-  password: z.optional(z.string()),
-  /** `true` or ioredis/Node TLS options. */
-  tls: z.optional(z.union([z.boolean(), z.record(z.string(), z.unknown())])),
-  /** Prefix for every key this process writes. @default 'twat-cache:' */
-  keyPrefix: z.optional(z.string()),
-  /** Sentinel nodes; with `name`, the master group name. */
-  sentinels: z.optional(z.array(z.strictObject({ host: z.string(), port: z.number() }))),
-  name: z.optional(z.string()),
-  /** Cluster start-up nodes: connects with `Redis.Cluster`. */
-  cluster: z.optional(z.array(z.strictObject({ host: z.string(), port: z.number() }))),
-  /** Passed verbatim to ioredis (timeouts, retry strategy...). */
-  options: z.optional(z.record(z.string(), z.unknown())),
-})
-
-const compressSchema = z.union([
-  z.boolean(),
-  z.strictObject({
-    algorithm: z.optional(z.enum(['gzip', 'brotli', 'deflate'])),
-    level: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(11))),
-    /** Only values larger than this many bytes are compressed. @default 1024 */
-    threshold: z.optional(z.number().check(z.int(), z.minimum(0))),
-  }),
-])
-
-const serializerSchema = z.union([
-  z.literal('json'),
-  z.literal('default'),
-  z.strictObject({
-    serialize: z.custom<(value: unknown) => string | Uint8Array>((v) => typeof v === 'function'),
-    deserialize: z.custom<(data: string | Uint8Array) => unknown>((v) => typeof v === 'function'),
-  }),
-])
-
-/**
- * The published options schema (zod/mini). `createCacheConfig` parses input with it once, at
- * creation; the hot path never re-validates.
- */
-export const cacheConfigSchema = z.strictObject({
-  /** Max entries per cached function. @default 1000 */
-  maxsize: z.optional(positiveInt),
-  /** Size bound in bytes, where the engine supports it. */
-  maxBytes: z.optional(positiveInt),
+/** What users pass to `mcache`, `bcache`, ... and `createCacheConfig` (typed from the zod schema). */
+export type CacheOptions = Omit<z.input<typeof cacheConfigSchema>, 'ttl'> & {
   /** Time to live: milliseconds, or `'500ms' | '30s' | '5m' | '1h' | '1d'`. Omit for no expiry. */
-  ttl: z.optional(duration),
-  /**
-   * Eviction policy. When omitted, each engine evicts its own way (least-recently-used for every
-   * engine that evicts per function); when given, only engines that honour it are chosen.
-   */
-  policy: z.optional(z.enum(['lru', 'lfu', 'fifo', 'rr'])),
-  /** Preferred engine name; the chain falls back (with one warning) if it is not installed. */
-  engine: z.optional(z.string()),
-  /** The seed's spelling of `engine`. */
-  preferredEngine: z.optional(z.string()),
-  /** Key namespace. @default function name + hash of its source */
-  namespace: z.optional(z.string().check(z.minLength(1))),
-  /** Sub-folder of the cache directory: `[A-Za-z0-9._-]+`, never `..`. */
-  folderName: z.optional(z.string()),
-  /** Base cache directory. @default `TWAT_CACHE_DIR` or the platform's user cache dir */
-  cacheDir: z.optional(z.string().check(z.minLength(1))),
-  /** Prefer SQLite for disk caching (steers `ucache`). @default false */
-  useSql: z.optional(z.boolean()),
-  /** Compress values above a threshold. @default false */
-  compress: z.optional(compressSchema),
-  /** Directories 0700, files 0600. @default true */
-  secure: z.optional(z.boolean()),
-  /** For engines that are not `structured`. @default the built-in type-faithful serializer */
-  serializer: z.optional(serializerSchema),
-  /** Redis connection; `TWAT_CACHE_REDIS_*` environment variables override it. */
-  redis: z.optional(redisSchema),
-  /** Custom key builder, replacing the stable argument serialization. */
-  key: z.optional(z.custom<(...args: never[]) => string>((v) => typeof v === 'function')),
-  /** Options passed verbatim to the engine's factory, which validates them with its own schema. */
-  engineOptions: z.optional(z.record(z.string(), z.unknown())),
-})
-
-/** What users pass to `mcache`, `bcache`, ... and `createCacheConfig`. */
-export type CacheOptions = z.input<typeof cacheConfigSchema> & { ttl?: number | DurationLike }
-type DurationLike = `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`
+  ttl?: number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}` | undefined
+}
 export type RedisOptions = z.output<typeof redisSchema>
 export type CompressOptions = { algorithm: 'gzip' | 'brotli' | 'deflate'; level?: number | undefined; threshold: number }
 export type SerializerOption = z.output<typeof serializerSchema>
@@ -104,6 +21,7 @@ export interface CacheConfig {
   readonly maxsize: number
   readonly maxBytes?: number | undefined
   readonly ttl?: number | undefined
+  /** Unset means "the engine's own eviction" (least-recently-used wherever it evicts per function). */
   readonly policy?: Policy | undefined
   readonly engine?: string | undefined
   readonly namespace?: string | undefined
@@ -123,56 +41,143 @@ export interface EngineConfig extends CacheConfig {
   readonly namespace: string
 }
 
-const FIELDS = Object.keys(cacheConfigSchema.def.shape)
+// ---------------------------------------------------------------------------------------------
+// The rule table. A rule returns what it expected when the value does not fit, else undefined.
+// Strict objects report unknown fields; `issues` collects every problem with its path.
+
+type Rule = (value: unknown, path: string, issues: string[]) => string | undefined
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const test = (ok: (v: unknown) => boolean, expected: string): Rule => (v) => (ok(v) ? undefined : expected)
+const str = test((v) => typeof v === 'string', 'expected a string')
+const nonEmpty = test((v) => typeof v === 'string' && v.length > 0, 'expected a non-empty string')
+const bool = test((v) => typeof v === 'boolean', 'expected true or false')
+const num = test((v) => typeof v === 'number', 'expected a number')
+const fn = test((v) => typeof v === 'function', 'expected a function')
+const record = test(isObject, 'expected an object')
+const int = (min: number, max = Number.MAX_SAFE_INTEGER, expected = `expected a whole number from ${min} to ${max}`) =>
+  test((v) => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max, expected)
+const oneOf = (values: readonly unknown[]) =>
+  test((v) => values.includes(v), `expected one of ${values.map((v) => JSON.stringify(v)).join(', ')}`)
+/** The value fits `a` or `b` entirely (nested problems included); else one `expected` issue. */
+const either = (a: Rule, b: Rule, expected: string): Rule => (v, path) => (fits(a, v, path) || fits(b, v, path) ? undefined : expected)
+const fits = (rule: Rule, v: unknown, path: string) => {
+  const nested: string[] = []
+  return rule(v, path, nested) === undefined && nested.length === 0
+}
+const list = (item: Rule): Rule => (v, path, issues) => {
+  if (!Array.isArray(v)) return 'expected an array'
+  v.forEach((x, i) => report(item, x, `${path}.${i}`, issues))
+  return undefined
+}
+const strict = (shape: Record<string, Rule>, expected = 'expected an object', required: string[] = []): Rule => (v, path, issues) => {
+  if (!isObject(v)) return expected
+  for (const key of required) if (v[key] === undefined) issues.push(`${path ? `${path}.` : ''}${key}: required`)
+  for (const key of Object.keys(v)) {
+    const at = path ? `${path}.${key}` : key
+    const rule = shape[key]
+    if (rule) {
+      if (v[key] !== undefined) report(rule, v[key], at, issues)
+    } else {
+      const hint = closest(key, Object.keys(shape))
+      issues.push(`unknown option '${at}'${hint ? `: did you mean '${hint}'?` : ''}`)
+    }
+  }
+  return undefined
+}
+
+function report(rule: Rule, value: unknown, path: string, issues: string[]): void {
+  const expected = rule(value, path, issues)
+  if (expected !== undefined) issues.push(`${path}: ${expected}, got ${describe(value)}`)
+}
+
+const node = strict({ host: str, port: num }, undefined, ['host', 'port'])
+/** Mirrors `cacheConfigSchema` in schema.ts field for field (a test keeps them in step). */
+export const CONFIG_RULES: Record<string, Rule> = {
+  maxsize: int(1, undefined, 'expected a whole number ≥ 1'),
+  maxBytes: int(1, undefined, 'expected a whole number of bytes ≥ 1'),
+  ttl: test((v) => typeof v === 'number' || typeof v === 'string', "expected milliseconds or a duration string like '30s', '5m', '1h'"),
+  policy: oneOf(['lru', 'lfu', 'fifo', 'rr']),
+  engine: str,
+  preferredEngine: str,
+  namespace: nonEmpty,
+  folderName: str,
+  cacheDir: nonEmpty,
+  useSql: bool,
+  compress: either(
+    bool,
+    strict({ algorithm: oneOf(['gzip', 'brotli', 'deflate']), level: int(0, 11), threshold: int(0) }),
+    "expected true, false or { algorithm: 'gzip' | 'brotli' | 'deflate', level, threshold }",
+  ),
+  secure: bool,
+  serializer: either(oneOf(['json', 'default']), strict({ serialize: fn, deserialize: fn }, undefined, ['serialize', 'deserialize']), "expected 'json', 'default' or { serialize, deserialize }"),
+  redis: strict({
+    url: str,
+    host: str,
+    port: int(1, 65535),
+    db: int(0),
+    username: str,
+    password: str,
+    tls: either(bool, record, 'expected true, false or TLS options'),
+    keyPrefix: str,
+    sentinels: list(node),
+    name: str,
+    cluster: list(node),
+    options: record,
+  }),
+  key: test((v) => typeof v === 'function', 'expected a function (...args) => string'),
+  engineOptions: record,
+}
+const checkOptions = strict(CONFIG_RULES, 'cache options must be an object')
+
+/** Every problem with the shape of `input` (what the zod schema would reject), as sentences. */
+export function optionIssues(input: unknown): string[] {
+  const issues: string[] = []
+  const expected = checkOptions(input, '', issues)
+  return expected === undefined ? issues : [`${expected}, got ${describe(input)}`]
+}
 
 /** Parse and validate options once. Every bad field is reported in one `ConfigurationError`. */
 export function createCacheConfig(input: CacheOptions = {}): CacheConfig {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new ConfigurationError(`cache options must be an object, got ${describe(input)}`)
-  }
-  const result = cacheConfigSchema.safeParse(input)
-  const problems: string[] = result.success ? [] : result.error.issues.flatMap((i) => explain(i, input))
-  const data = result.success ? result.data : undefined
+  const problems = optionIssues(input)
+  const data = input as CacheOptions & { preferredEngine?: string }
   let ttl: number | undefined
-  if (data?.ttl !== undefined) {
-    try {
-      ttl = parseDuration(data.ttl)
-    } catch (error) {
-      problems.push((error as Error).message)
+  if (problems.length === 0) {
+    if (data.ttl !== undefined) {
+      try {
+        ttl = parseDuration(data.ttl)
+      } catch (error) {
+        problems.push((error as Error).message)
+      }
+    }
+    const folder = data.folderName === undefined ? undefined : folderNameProblem(data.folderName)
+    if (folder) problems.push(folder)
+    if (data.engine !== undefined && data.preferredEngine !== undefined && data.engine !== data.preferredEngine) {
+      problems.push(`engine '${data.engine}' and preferredEngine '${data.preferredEngine}' disagree: pass only one`)
     }
   }
-  if (data?.folderName !== undefined) {
-    const why = folderNameProblem(data.folderName)
-    if (why) problems.push(why)
+  if (problems.length > 0) {
+    throw new ConfigurationError(`invalid cache options:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { issues: problems })
   }
-  if (data?.engine !== undefined && data.preferredEngine !== undefined && data.engine !== data.preferredEngine) {
-    problems.push(`engine '${data.engine}' and preferredEngine '${data.preferredEngine}' disagree: pass only one`)
-  }
-  if (problems.length > 0 || !data) {
-    const list = problems.map((p) => `  - ${p}`).join('\n')
-    throw new ConfigurationError(`invalid cache options:\n${list}`, { issues: problems, cause: result.error })
-  }
-  const compress: CompressOptions | false = data.compress
-    ? { algorithm: 'gzip', threshold: 1024, ...(data.compress === true ? {} : data.compress) }
-    : false
+  const { preferredEngine, ...rest } = data
   return {
-    ...data,
+    ...rest,
     maxsize: data.maxsize ?? DEFAULT_MAXSIZE,
     ttl,
-    engine: data.engine ?? data.preferredEngine,
+    engine: data.engine ?? preferredEngine,
     useSql: data.useSql ?? false,
-    compress,
+    compress: data.compress ? { algorithm: 'gzip', threshold: 1024, ...(data.compress === true ? {} : data.compress) } : false,
     secure: data.secure ?? true,
     redis: withRedisEnv(data.redis),
-  }
+  } as CacheConfig
 }
 
 /** `undefined` if the folder name is safe, else why it is not. */
 export function folderNameProblem(name: string): string | undefined {
-  if (!FOLDER_NAME.test(name)) {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) {
     return `folderName '${name}' may only contain letters, digits, '.', '_' and '-' (no slashes or absolute paths)`
   }
-  if (name === '.' || name === '..' || name.includes('..')) return `folderName '${name}' must not contain '..'`
+  if (name === '.' || name.includes('..')) return `folderName '${name}' must not be '.' or contain '..'`
   return undefined
 }
 
@@ -184,11 +189,12 @@ export function readEnv(name: string): string | undefined {
 }
 
 function withRedisEnv(redis: RedisOptions | undefined): RedisOptions | undefined {
-  const url = readEnv('TWAT_CACHE_REDIS_URL')
-  const host = readEnv('TWAT_CACHE_REDIS_HOST')
-  const port = readEnv('TWAT_CACHE_REDIS_PORT')
-  const db = readEnv('TWAT_CACHE_REDIS_DB')
-  const password = readEnv('TWAT_CACHE_REDIS_PASSWORD')
+  const env = (field: string) => readEnv(`TWAT_CACHE_REDIS_${field}`)
+  const url = env('URL')
+  const host = env('HOST')
+  const port = env('PORT')
+  const db = env('DB')
+  const password = env('PASSWORD')
   if (url === undefined && host === undefined && port === undefined && db === undefined && password === undefined) {
     return redis
   }
@@ -200,57 +206,16 @@ function withRedisEnv(redis: RedisOptions | undefined): RedisOptions | undefined
     merged.url = url
   }
   if (host !== undefined) merged.host = host
-  if (port !== undefined) merged.port = envInt('TWAT_CACHE_REDIS_PORT', port)
-  if (db !== undefined) merged.db = envInt('TWAT_CACHE_REDIS_DB', db)
+  if (port !== undefined) merged.port = envInt('PORT', port)
+  if (db !== undefined) merged.db = envInt('DB', db)
   if (password !== undefined) merged.password = password
   return merged
 }
 
-function envInt(name: string, value: string): number {
+function envInt(field: string, value: string): number {
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 0) throw new ConfigurationError(`environment variable ${name}='${value}' must be a whole number`)
+  if (!Number.isInteger(n) || n < 0) throw new ConfigurationError(`environment variable TWAT_CACHE_REDIS_${field}='${value}' must be a whole number`)
   return n
-}
-
-type Issue = z.core.$ZodIssue
-
-function explain(issue: Issue, input: object): string[] {
-  const path = issue.path.map(String).join('.')
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => {
-      const scope = path ? `${path}.` : ''
-      const known = path ? [] : FIELDS
-      const hint = closest(key, known)
-      return `unknown option '${scope}${key}'${hint ? `: did you mean '${hint}'?` : ''}`
-    })
-  }
-  const value = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], input)
-  return [`${path}: ${EXPECTED[path] ?? expectedFrom(issue)}, got ${describe(value)}`]
-}
-
-const EXPECTED: Record<string, string> = {
-  maxsize: 'expected a whole number ≥ 1',
-  maxBytes: 'expected a whole number of bytes ≥ 1',
-  ttl: "expected milliseconds or a duration string like '30s', '5m', '1h'",
-  policy: "expected one of 'lru', 'lfu', 'fifo', 'rr'",
-  serializer: "expected 'json', 'default' or { serialize, deserialize }",
-  compress: "expected true, false or { algorithm: 'gzip' | 'brotli' | 'deflate', level, threshold }",
-  key: 'expected a function (...args) => string',
-}
-
-function expectedFrom(issue: Issue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return `expected ${issue.expected}`
-    case 'invalid_value':
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
-    case 'too_small':
-      return `expected at least ${String(issue.minimum)}`
-    case 'too_big':
-      return `expected at most ${String(issue.maximum)}`
-    default:
-      return 'invalid value'
-  }
 }
 
 function describe(value: unknown): string {
@@ -260,7 +225,7 @@ function describe(value: unknown): string {
   return Array.isArray(value) ? 'an array' : 'an object'
 }
 
-/** The known name within edit distance 2 (or sharing a case-insensitive prefix), if any. */
+/** The known name within edit distance 2, if any. */
 function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined
   let bestDistance = 3

@@ -33,18 +33,18 @@ export {
   type RedisOptions,
   type SerializerOption,
   DEFAULT_MAXSIZE,
-  cacheConfigSchema,
   createCacheConfig,
   folderNameProblem,
   readEnv,
 } from './config.js'
+export { cacheConfigSchema } from './schema.js'
 export { type DurationString, parseDuration } from './duration.js'
 export { type LogLevel, type Logger, log, resetWarnings, setLogLevel, setLogger, warnOnce } from './logger.js'
 export {
   type ChainName,
   type EngineNeeds,
   CHAINS,
-  ENGINE_PACKAGES,
+  enginePackage,
   availableEngines,
   createEngine,
   getEngine,
@@ -54,8 +54,48 @@ export {
   unregisterEngine,
 } from './registry.js'
 export { defaultNamespace, hash128, stableKey } from './keys/index.js'
-export { MEMORY_CAPABILITIES, createMemoryEngine } from './memory/engine.js'
+export {
+  ENGINE_NAME as MEMORY_ENGINE_NAME,
+  MEMORY_CAPABILITIES,
+  type MemoryEngine,
+  type MemoryEngineOptions,
+  type MemoryEngineStats,
+  createMemoryEngine,
+} from './memory/engine.js'
 export type { AnyFunction, AsyncFunction, CacheControls, Cached, Cacher } from './wrap/memoize.js'
 export { acache, bcache, fcache, mcache, ucache } from './wrap/wrappers.js'
 export { type CacheInfo, type CacheStatsEntry, clearCache, getStats } from './wrap/stats.js'
 export { CacheContext, type ScopedEngine, engineContext, getOrCreateEngine } from './context.js'
+export {
+  type DataSize,
+  type EstimateOptions,
+  SIZE_THRESHOLDS,
+  estimateBytes,
+  estimateDataSize,
+  sizeClassOf,
+  type ResultType,
+  RESULT_TYPES,
+  detectResultType,
+  hasImageSignature,
+  type AccessPattern,
+  type Concurrency,
+  type DataHints,
+  type SelectionOptions,
+  ACCESS_PATTERN_POLICY,
+  getTypeBasedEngine,
+  selectEngineForData,
+  type FunctionHints,
+  type HybridCacheOptions,
+  type ResolvedHybridOptions,
+  type SmartCacheOptions,
+  configureForBinary,
+  configureForImages,
+  configureForJson,
+  configureForType,
+  hybridCacheConfig,
+  smartCacheConfig,
+  createHybridEngine,
+  hybridCache,
+  createDeferredEngine,
+  smartCache,
+} from './selection/index.js'

@@ -16,16 +16,11 @@ function registry(): Registry {
   return (holder[REGISTRY_KEY] ??= new Map())
 }
 
-/** Packages that provide the engines the chains know about, named in fallback warnings. */
-export const ENGINE_PACKAGES: Readonly<Record<string, string>> = {
-  memory: '@twat-cache/core',
-  lru: '@twat-cache/lru',
-  'node-cache': '@twat-cache/node-cache',
-  cacheable: '@twat-cache/cacheable',
-  sqlite: '@twat-cache/sqlite',
-  'flat-cache': '@twat-cache/flat-cache',
-  redis: '@twat-cache/redis',
-}
+/** Engines the chains know about; each is published as `@twat-cache/<name>` (memory is core's). */
+const KNOWN_ENGINES = ['lru', 'node-cache', 'cacheable', 'sqlite', 'flat-cache', 'redis']
+/** The package that provides a known engine, named in fallback warnings. */
+export const enginePackage = (name: string): string | undefined =>
+  name === 'memory' ? '@twat-cache/core' : KNOWN_ENGINES.includes(name) ? `@twat-cache/${name}` : undefined
 
 const MEMORY_CHAIN = ['lru', 'node-cache', 'cacheable', 'memory'] as const
 /** Fallback chains of ARCHITECTURE.md §3, best first. */
@@ -106,7 +101,7 @@ export function selectEngine(config: CacheConfig, needs: EngineNeeds = {}): Engi
       if (why) throw new ConfigurationError(`engine '${preferred}' cannot be used: ${why}`)
       return definition
     }
-    if (!(preferred in ENGINE_PACKAGES)) {
+    if (!enginePackage(preferred)) {
       const known = availableEngines()
       throw new EngineNotAvailableError(
         preferred,
@@ -122,7 +117,7 @@ export function selectEngine(config: CacheConfig, needs: EngineNeeds = {}): Engi
         warnOnce(
           `missing:${preferred}`,
           'select',
-          `engine '${preferred}' is not installed: run \`pnpm add ${ENGINE_PACKAGES[preferred]}\` and \`import '${ENGINE_PACKAGES[preferred]}'\`; using '${name}' instead`,
+          `engine '${preferred}' is not installed: run \`pnpm add ${enginePackage(preferred)}\` and \`import '${enginePackage(preferred)}'\`; using '${name}' instead`,
         )
       }
       return definition

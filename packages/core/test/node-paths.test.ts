@@ -82,7 +82,7 @@ describe('resolveCacheDir', () => {
     }
     expect(error).toBeInstanceOf(PathError)
     expect((error as PathError).code).toBe('E_PATH')
-    expect((error as Error).message).toMatch(/may only contain|must not contain '\.\.'/)
+    expect((error as Error).message).toMatch(/may only contain|must not be '\.' or contain '\.\.'/)
     expect(readdirSync(root)).toEqual([])
   })
 

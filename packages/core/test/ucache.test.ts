@@ -13,7 +13,7 @@ import {
   ucache,
   unregisterEngine,
 } from '../src/index.js'
-import { DEGRADED_RETRY_MS } from '../src/wrap/memoize.js'
+import { DEGRADED_RETRY_MS } from '../src/wrap/degrade.js'
 
 // An engine that fails on demand, standing in for "Redis went down" or "disk full" so the
 // degradation logic of ucache itself can be tested; the Redis package tests the real thing.

@@ -1,9 +1,9 @@
 import { type CacheConfig, type CacheOptions, createCacheConfig } from '../config.js'
 import { defaultNamespace } from '../keys/namespace.js'
 import { stableKey } from '../keys/stable-key.js'
-import { log } from '../logger.js'
 import { type EngineNeeds, selectEngine } from '../registry.js'
-import { type AsyncEngine, type Engine, MISS, type SyncEngine } from '../types.js'
+import type { EngineConfig } from '../config.js'
+import { type AsyncEngine, type Engine, type EngineDefinition, MISS, type SyncEngine } from '../types.js'
 import { type CacheInfo, track } from './stats.js'
 
 // biome-ignore lint: `any` is what lets every function type through the constraint.
@@ -36,14 +36,41 @@ export interface Cacher<Constraint extends AnyFunction = AnyFunction> {
 
 export interface MemoizeSetup {
   needs: EngineNeeds
-  /** Absorb engine failures: run the function, warn once per episode, retry later (ucache). */
-  degrade?: boolean
+  /**
+   * Absorb engine failures: run the function, warn once per episode, retry later (ucache).
+   * Passed in (not imported) so wrappers that never degrade do not carry the code.
+   */
+  degrade?: Degradation
   /** Picks the chain once the config is known (ucache). */
   chooseNeeds?: (config: CacheConfig, fn: AnyFunction) => EngineNeeds
+  /**
+   * Builds the engine instead of the registry choosing one (hybridCache and smartCache compose
+   * engines). `mode` is `'sync'` for a sync function, which a sync engine must then serve.
+   */
+  createEngine?: (config: CacheConfig, namespace: string, mode: 'sync' | 'any') => Engine
 }
 
-/** How long a failed engine is bypassed before ucache tries it again. */
-export const DEGRADED_RETRY_MS = 1_000
+/** ucache's failure handling, supplied by wrap/degrade.ts. */
+export interface Degradation {
+  health(engineName: string): Health
+  reopening(definition: EngineDefinition<EngineConfig>, config: EngineConfig): Engine
+}
+export interface Health {
+  /** True while the engine should be bypassed. */
+  bypass(): boolean
+  /** Record a failure (throws it again when not degrading). */
+  fail(error: unknown): void
+  ok(): void
+}
+
+// Without degradation an engine failure is the caller's error.
+const STRICT: Health = {
+  bypass: () => false,
+  fail(error) {
+    throw error
+  },
+  ok() {},
+}
 
 const AsyncFunctionPrototype = Object.getPrototypeOf(async () => {})
 export function isAsyncFunction(fn: AnyFunction): boolean {
@@ -80,11 +107,23 @@ export function makeCacher<C extends AnyFunction>(options: CacheOptions | undefi
 }
 
 function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: MemoizeSetup, perInstance: boolean): Cached<F> {
-  const needs = setup.chooseNeeds?.(config, fn) ?? setup.needs
   const asyncFn = isAsyncFunction(fn)
-  const definition = selectEngine(config, { ...needs, mode: asyncFn ? 'any' : 'sync' })
+  const mode = asyncFn ? 'any' : 'sync'
   const namespace = config.namespace ?? defaultNamespace(fn)
-  const engine = definition.create({ ...config, namespace })
+  let engine: Engine
+  if (setup.createEngine) {
+    engine = setup.createEngine(config, namespace, mode)
+  } else {
+    const definition = selectEngine(config, { ...(setup.chooseNeeds?.(config, fn) ?? setup.needs), mode })
+    try {
+      engine = definition.create({ ...config, namespace })
+    } catch (error) {
+      // ucache: an engine that cannot open (corrupt file, unwritable folder) is a run-time
+      // failure like any other: the function runs uncached and opening is retried later.
+      if (!setup.degrade) throw error
+      engine = setup.degrade.reopening(definition, { ...config, namespace })
+    }
+  }
   const userKey = config.key as ((...args: unknown[]) => string) | undefined
   const keyOf = userKey ? (args: unknown[]) => userKey(...args) : stableKey
   const name = fn.name || 'anonymous'
@@ -92,8 +131,8 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
 
   const cached =
     engine.capabilities.mode === 'sync'
-      ? syncCached(fn, engine as SyncEngine, keyOf, perInstance, asyncFn, counters, setup.degrade === true)
-      : asyncCached(fn, engine as AsyncEngine, keyOf, perInstance, counters, setup.degrade === true)
+      ? syncCached(fn, engine as SyncEngine, keyOf, perInstance, asyncFn, counters, setup.degrade?.health(engine.name))
+      : asyncCached(fn, engine as AsyncEngine, keyOf, perInstance, counters, setup.degrade?.health(engine.name))
 
   const info = (): CacheInfo => ({
     hits: counters.hits,
@@ -136,30 +175,6 @@ interface Counters {
   written: number
 }
 
-/** ucache's failure bookkeeping: one warning per episode, bypass, retry after a pause. */
-function degrader(engineName: string, enabled: boolean) {
-  const state = { down: false, retryAt: 0 }
-  return {
-    /** True while the engine should be bypassed. */
-    bypass: () => state.down && Date.now() < state.retryAt,
-    fail(error: unknown): void {
-      if (!enabled) throw error
-      if (!state.down) {
-        const reason = error instanceof Error ? error.message : String(error)
-        log('warn', 'ucache', `engine '${engineName}' failed (${reason}); running the function uncached and retrying the engine in ${DEGRADED_RETRY_MS} ms`)
-      }
-      state.down = true
-      state.retryAt = Date.now() + DEGRADED_RETRY_MS
-    },
-    ok(): void {
-      if (state.down) {
-        state.down = false
-        log('info', 'ucache', `engine '${engineName}' is back; caching resumed`)
-      }
-    },
-  }
-}
-
 function syncCached(
   fn: AnyFunction,
   engine: SyncEngine,
@@ -167,10 +182,11 @@ function syncCached(
   perInstance: boolean,
   asyncFn: boolean,
   counters: Counters,
-  degrade: boolean,
+  degrading: Health | undefined,
 ) {
   const inflight = new Map<string, Promise<unknown>>()
-  const health = degrader(engine.name, degrade)
+  const degrade = degrading !== undefined
+  const health = degrading ?? STRICT
   // Set once the function is seen to return promises, so hits are returned as promises too.
   let returnsPromise = asyncFn
   const store = (key: string, value: unknown) => {
@@ -238,9 +254,10 @@ function syncCached(
   }
 }
 
-function asyncCached(fn: AnyFunction, engine: AsyncEngine, keyOf: KeyOf, perInstance: boolean, counters: Counters, degrade: boolean) {
+function asyncCached(fn: AnyFunction, engine: AsyncEngine, keyOf: KeyOf, perInstance: boolean, counters: Counters, degrading: Health | undefined) {
   const inflight = new Map<string, Promise<unknown>>()
-  const health = degrader(engine.name, degrade)
+  const degrade = degrading !== undefined
+  const health = degrading ?? STRICT
 
   async function lookupOrRun(self: unknown, key: string, args: unknown[]): Promise<unknown> {
     if (!(degrade && health.bypass())) {
@@ -288,3 +305,4 @@ function asyncCached(fn: AnyFunction, engine: AsyncEngine, keyOf: KeyOf, perInst
     return call
   }
 }
+

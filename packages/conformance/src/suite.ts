@@ -1,0 +1,24 @@
+import { describe } from 'vitest'
+import { basicCases } from './cases/basic.js'
+import { evictionCases } from './cases/eviction.js'
+import { lifecycleCases } from './cases/lifecycle.js'
+import { sharingCases } from './cases/sharing.js'
+import { ttlCases } from './cases/ttl.js'
+import { valueCases } from './cases/values.js'
+import { Harness } from './harness.js'
+import type { DescribeEngineOptions } from './index.js'
+
+export function defineSuite(options: DescribeEngineOptions): void {
+  if (typeof options?.name !== 'string' || typeof options.create !== 'function') {
+    throw new TypeError('describeEngine needs { name, create(config) }')
+  }
+  describe(options.name, () => {
+    const h = new Harness(options)
+    describe('basics', () => basicCases(h))
+    describe('values', () => valueCases(h))
+    describe('namespaces and sharing', () => sharingCases(h))
+    describe('ttl', () => ttlCases(h))
+    describe('eviction', () => evictionCases(h))
+    describe('lifecycle', () => lifecycleCases(h))
+  })
+}

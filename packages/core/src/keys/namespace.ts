@@ -1,0 +1,62 @@
+import { hash128 } from './hash.js'
+
+/** Hex characters of the source hash in a namespace: 48 bits, ample to tell versions of one function apart. */
+const SOURCE_HASH_LENGTH = 12
+
+// Namespaces already handed out to functions whose identity the source cannot tell
+// (anonymous, bound, native): base → how many. The same function object always gets its own
+// namespace back; a different one with the same source gets the next suffix, in creation
+// order, so a program that wraps the same functions in the same order gets the same
+// namespaces on every run.
+const opaqueCounts = new Map<string, number>()
+const given = new WeakMap<object, string>()
+
+function sourceHash(source: string): string {
+  return hash128(source).slice(0, SOURCE_HASH_LENGTH)
+}
+
+/**
+ * Bound functions and built-ins print as `function x() { [native code] }`: their source says
+ * nothing about what they compute, so two of them never share a namespace.
+ */
+function isOpaque(name: string, source: string): boolean {
+  return name.startsWith('bound ') || source.endsWith('{ [native code] }')
+}
+
+function numbered(fn: object, base: string): string {
+  const known = given.get(fn)
+  if (known !== undefined) return known
+  const count = (opaqueCounts.get(base) ?? 0) + 1
+  opaqueCounts.set(base, count)
+  const namespace = count === 1 ? base : `${base}-${count}`
+  given.set(fn, namespace)
+  return namespace
+}
+
+/**
+ * The namespace a cached function gets when none is configured: its name (or `anonymous`),
+ * `-`, and 12 hex characters of the hash of its source, e.g. `area-3f2a9c01d4e7`. Editing
+ * the function changes the namespace, so a persistent cache never serves results of old code;
+ * pass an explicit `namespace` to keep entries across edits.
+ *
+ * Named functions with the same name and source share a namespace (the same function wrapped
+ * twice). Anonymous, bound and native functions cannot be told apart by their source: each
+ * distinct one gets a `-2`, `-3`, … suffix in creation order, so they never share by accident.
+ */
+export function defaultNamespace(fn: (...args: never[]) => unknown): string {
+  const source = String(fn)
+  const name = fn.name
+  // `new Function(...)` names its result 'anonymous'.
+  if (name === '' || name === 'anonymous') return numbered(fn, `anonymous-${sourceHash(source)}`)
+  const base = `${name}-${sourceHash(source)}`
+  return isOpaque(name, source) ? numbered(fn, base) : base
+}
+
+/**
+ * The namespace of a decorated method: `ClassName.method-<hash of the method's source>`.
+ * The class name keeps two classes' same-named, same-source methods apart.
+ */
+export function methodNamespace(className: string, methodName: string | symbol, fn: (...args: never[]) => unknown): string {
+  const method = typeof methodName === 'symbol' ? `[${methodName.description ?? 'symbol'}]` : methodName
+  return `${className || 'anonymous'}.${method}-${sourceHash(String(fn))}`
+}

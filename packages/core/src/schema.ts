@@ -1,0 +1,98 @@
+import * as z from 'zod/mini'
+
+/*
+ * The published options schema. It is the source of the option types (`CacheOptions` is
+ * `z.input<typeof cacheConfigSchema>`) and is exported for users who validate configuration
+ * themselves (forms, config files, JSON Schema via zod).
+ *
+ * The wrappers do not run it: with it, a consumer importing only `mcache` bundled to 16.4 KB
+ * min+gzip, 10 KB of which was zod (even a five-field zod/mini schema is 6 KB), against an 8 KB
+ * budget. `createCacheConfig` validates with the small rule table in config.ts instead, and a
+ * test checks on generated inputs that both accept and reject exactly the same shapes.
+ */
+
+const duration = z.union([z.number(), z.string()])
+const positiveInt = z.number().check(z.int(), z.minimum(1))
+
+export const redisSchema = z.strictObject({
+  /** `redis://user:pass@host:6379/0` or `rediss://` for TLS. */
+  url: z.optional(z.string()),
+  host: z.optional(z.string()),
+  port: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(65535))),
+  db: z.optional(z.number().check(z.int(), z.minimum(0))),
+  username: z.optional(z.string()),
+  password: z.optional(z.string()),
+  /** `true` or ioredis/Node TLS options. */
+  tls: z.optional(z.union([z.boolean(), z.record(z.string(), z.unknown())])),
+  /** Prefix for every key this process writes. @default 'twat-cache:' */
+  keyPrefix: z.optional(z.string()),
+  /** Sentinel nodes; with `name`, the master group name. */
+  sentinels: z.optional(z.array(z.strictObject({ host: z.string(), port: z.number() }))),
+  name: z.optional(z.string()),
+  /** Cluster start-up nodes: connects with `Redis.Cluster`. */
+  cluster: z.optional(z.array(z.strictObject({ host: z.string(), port: z.number() }))),
+  /** Passed verbatim to ioredis (timeouts, retry strategy...). */
+  options: z.optional(z.record(z.string(), z.unknown())),
+})
+
+export const compressSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    algorithm: z.optional(z.enum(['gzip', 'brotli', 'deflate'])),
+    level: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(11))),
+    /** Only values larger than this many bytes are compressed. @default 1024 */
+    threshold: z.optional(z.number().check(z.int(), z.minimum(0))),
+  }),
+])
+
+export const serializerSchema = z.union([
+  z.literal('json'),
+  z.literal('default'),
+  z.strictObject({
+    serialize: z.custom<(value: unknown) => string | Uint8Array>((v) => typeof v === 'function'),
+    deserialize: z.custom<(data: string | Uint8Array) => unknown>((v) => typeof v === 'function'),
+  }),
+])
+
+/**
+ * The published options schema (zod/mini). `createCacheConfig` parses input with it once, at
+ * creation; the hot path never re-validates.
+ */
+export const cacheConfigSchema = z.strictObject({
+  /** Max entries per cached function. @default 1000 */
+  maxsize: z.optional(positiveInt),
+  /** Size bound in bytes, where the engine supports it. */
+  maxBytes: z.optional(positiveInt),
+  /** Time to live: milliseconds, or `'500ms' | '30s' | '5m' | '1h' | '1d'`. Omit for no expiry. */
+  ttl: z.optional(duration),
+  /**
+   * Eviction policy. When omitted, each engine evicts its own way (least-recently-used for every
+   * engine that evicts per function); when given, only engines that honour it are chosen.
+   */
+  policy: z.optional(z.enum(['lru', 'lfu', 'fifo', 'rr'])),
+  /** Preferred engine name; the chain falls back (with one warning) if it is not installed. */
+  engine: z.optional(z.string()),
+  /** The seed's spelling of `engine`. */
+  preferredEngine: z.optional(z.string()),
+  /** Key namespace. @default function name + hash of its source */
+  namespace: z.optional(z.string().check(z.minLength(1))),
+  /** Sub-folder of the cache directory: `[A-Za-z0-9._-]+`, never `..`. */
+  folderName: z.optional(z.string()),
+  /** Base cache directory. @default `TWAT_CACHE_DIR` or the platform's user cache dir */
+  cacheDir: z.optional(z.string().check(z.minLength(1))),
+  /** Prefer SQLite for disk caching (steers `ucache`). @default false */
+  useSql: z.optional(z.boolean()),
+  /** Compress values above a threshold. @default false */
+  compress: z.optional(compressSchema),
+  /** Directories 0700, files 0600. @default true */
+  secure: z.optional(z.boolean()),
+  /** For engines that are not `structured`. @default the built-in type-faithful serializer */
+  serializer: z.optional(serializerSchema),
+  /** Redis connection; `TWAT_CACHE_REDIS_*` environment variables override it. */
+  redis: z.optional(redisSchema),
+  /** Custom key builder, replacing the stable argument serialization. */
+  key: z.optional(z.custom<(...args: never[]) => string>((v) => typeof v === 'function')),
+  /** Options passed verbatim to the engine's factory, which validates them with its own schema. */
+  engineOptions: z.optional(z.record(z.string(), z.unknown())),
+})
+

@@ -1,0 +1,120 @@
+import { type CacheOptions, createCacheConfig } from '../config.js'
+import { selectEngine } from '../registry.js'
+import { type AsyncEngine, type Engine, MISS, type SyncCapabilities, type AsyncCapabilities, type SyncEngine } from '../types.js'
+import type { Cacher } from '../wrap/memoize.js'
+import { type HybridCacheOptions, hybridCacheConfig, splitHybridOptions } from './configure.js'
+import { cacherWithEngine, combineCapabilities } from './engine-hook.js'
+import { estimateBytes } from './estimate-size.js'
+
+/**
+ * One engine made of two: values estimated below `sizeThreshold` bytes are written to
+ * `small`, the others to `large`; reads try `small` first, then `large`. Sync when both are.
+ *
+ * A key lives in one tier only: the cached-function machinery writes a key only after both
+ * tiers missed it, so `set` does not pay a delete on the other tier.
+ */
+export function createHybridEngine(small: Engine, large: Engine, sizeThreshold: number): Engine {
+  const name = `hybrid(${small.name}+${large.name})`
+  const tierFor = (value: unknown) => (estimateBytes(value, { limit: sizeThreshold }) < sizeThreshold ? small : large)
+  if (small.capabilities.mode === 'sync' && large.capabilities.mode === 'sync') {
+    const s = small as SyncEngine
+    const l = large as SyncEngine
+    const engine: SyncEngine = {
+      name,
+      capabilities: combineCapabilities(s.capabilities, l.capabilities, 'sync') as SyncCapabilities,
+      get: (key) => {
+        const hit = s.get(key)
+        return hit === MISS ? l.get(key) : hit
+      },
+      set: (key, value, options) => (tierFor(value) as SyncEngine).set(key, value, options),
+      delete: (key) => {
+        const a = s.delete(key)
+        const b = l.delete(key)
+        return a || b
+      },
+      clear: () => {
+        s.clear()
+        l.clear()
+      },
+      close: () => {
+        try {
+          s.close()
+        } finally {
+          l.close()
+        }
+      },
+      size: () => (s.size?.() ?? 0) + (l.size?.() ?? 0),
+      [Symbol.dispose]: () => engine.close(),
+      [Symbol.asyncDispose]: async () => engine.close(),
+    }
+    return engine
+  }
+  const engine: AsyncEngine = {
+    name,
+    capabilities: combineCapabilities(small.capabilities, large.capabilities, 'async') as AsyncCapabilities,
+    get: async (key) => {
+      const hit = await small.get(key)
+      return hit === MISS ? large.get(key) : hit
+    },
+    set: async (key, value, options) => {
+      await tierFor(value).set(key, value, options)
+    },
+    delete: async (key) => {
+      const [a, b] = await Promise.all([small.delete(key), large.delete(key)])
+      return a || b
+    },
+    clear: async () => {
+      await Promise.all([small.clear(), large.clear()])
+    },
+    close: async () => {
+      await Promise.allSettled([small.close(), large.close()]).then((results) => {
+        const failed = results.find((r) => r.status === 'rejected')
+        if (failed) throw failed.reason
+      })
+    },
+    [Symbol.asyncDispose]: () => engine.close(),
+  }
+  return engine
+}
+
+function createTier(options: CacheOptions, namespace: string, mode: 'sync' | 'any'): Engine {
+  const config = createCacheConfig(options)
+  return selectEngine(config, { mode }).create({ ...config, namespace })
+}
+
+/**
+ * Memoize with results sorted by size (the seed's `hybrid_cache`): results estimated below
+ * `sizeThreshold` (default 1 MiB) go to a memory engine, larger ones to a disk engine
+ * (sqlite → flat-cache, or the mcache chain with a warning if neither is installed); a call
+ * finds its result in either. Same shape as `mcache`: a function wrapper or a method
+ * decorator; sync functions stay sync when both engines are sync.
+ *
+ * ```ts
+ * const load = hybridCache({ sizeThreshold: 256 * 1024, large: { folderName: 'tiles' } })(loadTile)
+ * ```
+ */
+export function hybridCache(options: HybridCacheOptions = {}): Cacher {
+  const { shared, sizeThreshold, small, large } = splitHybridOptions(options)
+  // Fail where the options are written, not at the first wrap.
+  createCacheConfig({ ...shared, ...small })
+  createCacheConfig({ ...shared, ...large })
+  return cacherWithEngine(
+    shared,
+    (_config, namespace, mode) => {
+      const resolved = hybridCacheConfig(options, { async: mode === 'any' })
+      const smallOptions = { ...shared, ...resolved.small }
+      if (resolved.small.engine === resolved.large.engine) {
+        // No disk engine (or the same engine asked for twice): one engine holds everything.
+        return createTier(smallOptions, namespace, mode)
+      }
+      const smallEngine = createTier(smallOptions, namespace, mode)
+      try {
+        return createHybridEngine(smallEngine, createTier({ ...shared, ...resolved.large }, namespace, mode), sizeThreshold)
+      } catch (error) {
+        void smallEngine.close()
+        throw error
+      }
+    },
+    'hybridCache',
+  )
+}

@@ -1,0 +1,56 @@
+import type { EngineConfig } from '../config.js'
+import { log } from '../logger.js'
+import type { Engine, EngineDefinition } from '../types.js'
+import type { Degradation, Health } from './memoize.js'
+
+/** How long a failed engine is bypassed before ucache tries it again. */
+export const DEGRADED_RETRY_MS = 1_000
+
+/** ucache's run-time degradation: one warning per failure episode, bypass, retry later. */
+export const degradation: Degradation = {
+  health(engineName: string): Health {
+    const state = { down: false, retryAt: 0 }
+    return {
+      bypass: () => state.down && Date.now() < state.retryAt,
+      fail(error: unknown): void {
+        if (!state.down) {
+          const reason = error instanceof Error ? error.message : String(error)
+          log('warn', 'ucache', `engine '${engineName}' failed (${reason}); running the function uncached and retrying the engine in ${DEGRADED_RETRY_MS} ms`)
+        }
+        state.down = true
+        state.retryAt = Date.now() + DEGRADED_RETRY_MS
+      },
+      ok(): void {
+        if (state.down) {
+          state.down = false
+          log('info', 'ucache', `engine '${engineName}' is back; caching resumed`)
+        }
+      },
+    }
+  },
+  reopening,
+}
+
+/**
+ * Stands in for an engine that failed to open: every operation tries to open it again and
+ * throws the failure until it succeeds, which ucache's degradation turns into uncached calls.
+ */
+function reopening(definition: EngineDefinition<EngineConfig>, config: EngineConfig): Engine {
+  let inner: Engine | undefined
+  const sync = definition.capabilities.mode === 'sync'
+  const run = (op: (engine: Engine) => unknown) =>
+    sync ? op((inner ??= definition.create(config))) : Promise.resolve().then(() => op((inner ??= definition.create(config))))
+  const idle = () => (sync ? undefined : Promise.resolve())
+  const close = () => (inner ? inner.close() : idle())
+  return {
+    name: definition.name,
+    capabilities: definition.capabilities,
+    get: (key: string) => run((e) => e.get(key)),
+    set: (key: string, value: unknown, options?: { ttl?: number | undefined }) => run((e) => e.set(key, value, options)),
+    delete: (key: string) => run((e) => e.delete(key)),
+    clear: () => (inner ? inner.clear() : idle()),
+    close,
+    [Symbol.dispose]: close,
+    [Symbol.asyncDispose]: async () => close(),
+  } as unknown as Engine
+}
