@@ -1,0 +1,212 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { builtinModules } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import { type Metafile, build } from 'esbuild'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BUILD_TIMEOUT_MS, ROOT, ensureBuilt } from './build.js'
+
+/** ARCHITECTURE.md §11 / issue 2: a consumer importing only `mcache`, min+gzip. */
+const MCACHE_BUDGET_BYTES = 8192
+
+interface Bundle {
+  code: string
+  gzipBytes: number
+  /** Source files with code in the output, relative to the repo root. */
+  inputs: string[]
+  file: string
+}
+
+let workDir: string
+
+/** Bundle `source` as a browser consumer would: ESM, minified, tree-shaken, built packages. */
+async function bundleConsumer(name: string, source: string): Promise<Bundle> {
+  const result = await build({
+    stdin: { contents: source, resolveDir: join(ROOT, 'apps/bundle-check'), sourcefile: `${name}.js`, loader: 'js' },
+    absWorkingDir: ROOT,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    treeShaking: true,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    // The root tsconfig.json maps @twat-cache/* to sources for the type checker; esbuild would
+    // follow those paths. A consumer has no such mapping: resolve through package.json exports.
+    tsconfigRaw: '{}',
+  })
+  const code = result.outputFiles[0]!.text
+  const file = join(workDir, `${name}.mjs`)
+  writeFileSync(file, code)
+  // Files esbuild read but tree-shook away entirely are listed with 0 bytes: only count code kept.
+  const output = Object.values((result.metafile as Metafile).outputs)[0]!
+  const inputs = Object.entries(output.inputs)
+    .filter(([, kept]) => kept.bytesInOutput > 0)
+    .map(([input]) => input)
+  return { code, gzipBytes: gzipSync(code, { level: 9 }).length, inputs, file }
+}
+
+const builtinNames = builtinModules.filter((name) => !name.startsWith('_')).map((name) => name.replace(/[/]/g, '\\/'))
+const builtinAlternation = `(?:node:[\\w/]+|${builtinNames.join('|')})`
+
+/** Every way a bundle could still reach for a Node built-in at run time. */
+function nodeBuiltinReferences(code: string): string[] {
+  const patterns = [
+    // Any `node:` specifier in a string, whatever imports it.
+    /["'`]node:[\w/]+["'`]/g,
+    new RegExp(`\\bfrom\\s*["'\`]${builtinAlternation}["'\`]`, 'g'),
+    new RegExp(`\\bimport\\s*\\(?\\s*["'\`]${builtinAlternation}["'\`]`, 'g'),
+    new RegExp(`\\brequire\\s*\\(\\s*["'\`]${builtinAlternation}["'\`]\\s*\\)`, 'g'),
+    // esbuild's shim for a CommonJS require it could not resolve: throws in a browser.
+    /Dynamic require of/g,
+  ]
+  return patterns.flatMap((pattern) => code.match(pattern) ?? [])
+}
+
+// Globals a browser or an edge runtime does not have: the bundle runs without them.
+const NODE_ONLY_GLOBALS = ['process', 'Buffer', 'global', 'setImmediate', 'clearImmediate', 'require', 'module']
+
+/**
+ * Import `bundle` in a fresh Node process with the Node-only globals removed, and run `script`
+ * against it (bound to `m`); the script prints its findings as JSON.
+ */
+function runBundle(bundle: Bundle, script: string): unknown {
+  const program = [
+    `for (const name of ${JSON.stringify(NODE_ONLY_GLOBALS)}) delete globalThis[name]`,
+    `const m = await import(${JSON.stringify(pathToFileURL(bundle.file).href)})`,
+    script,
+  ].join(';\n')
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', program], { encoding: 'utf8' })
+  return JSON.parse(out)
+}
+
+const MCACHE_ONLY = `
+import { mcache } from '@twat-cache/core'
+let runs = 0
+export const runCount = () => runs
+export const square = mcache({ maxsize: 100 })(function square(n) { runs++; return n * n })
+export const area = mcache()(async function area(box) { runs++; await new Promise((r) => setTimeout(r, 5)); return box.w * box.h })
+export const tiny = mcache({ maxsize: 2 })(function tiny(n) { runs++; return -n })
+`
+
+const MCACHE_WITH_LRU = `
+import { mcache } from '@twat-cache/core'
+import '@twat-cache/lru'
+let runs = 0
+export const runCount = () => runs
+export const square = mcache({ maxsize: 100 })(function square(n) { runs++; return n * n })
+`
+
+beforeAll(() => {
+  ensureBuilt(['core', 'lru'])
+  workDir = mkdtempSync(join(tmpdir(), 'twat-bundle-'))
+}, BUILD_TIMEOUT_MS)
+
+afterAll(() => {
+  if (workDir) rmSync(workDir, { recursive: true, force: true })
+})
+
+describe('a browser consumer importing only mcache', () => {
+  let bundle: Bundle
+  beforeAll(async () => {
+    bundle = await bundleConsumer('mcache-only', MCACHE_ONLY)
+    console.log(`bundle mcache-only: ${bundle.gzipBytes} bytes min+gzip (${bundle.code.length} bytes min; budget ${MCACHE_BUDGET_BYTES})`)
+  })
+
+  it('bundles the built output of @twat-cache/core', () => {
+    expect(bundle.inputs.some((input) => input.startsWith('packages/core/dist/'))).toBe(true)
+    expect(bundle.inputs.some((input) => input.startsWith('packages/core/src/'))).toBe(false)
+  })
+
+  it('has no Node built-in import', () => {
+    expect(nodeBuiltinReferences(bundle.code)).toEqual([])
+    expect(bundle.inputs.filter((input) => input.startsWith('packages/core/dist/node/'))).toEqual([])
+  })
+
+  it(`is at most ${MCACHE_BUDGET_BYTES} bytes min+gzip`, () => {
+    expect(bundle.gzipBytes).toBeLessThanOrEqual(MCACHE_BUDGET_BYTES)
+  })
+
+  it('does not pull in the full zod build (zod/mini at most)', () => {
+    expect(bundle.inputs.filter((input) => /\/zod\/v4\/classic\//.test(input))).toEqual([])
+    expect(bundle.inputs.filter((input) => /\/zod\/v3\//.test(input))).toEqual([])
+  })
+
+  it('leaves out the selection-by-data helpers', () => {
+    const core = bundle.inputs.filter((input) => input.startsWith('packages/core/dist/'))
+    expect(core.filter((input) => /select|smart|hybrid|data-size|result-type/.test(input))).toEqual([])
+    // A literal from the selection helpers (ARCHITECTURE.md §10) would survive minification.
+    expect(bundle.code).not.toContain('very_large')
+  })
+
+  it('runs: hits, misses, key stability, LRU eviction and a shared in-flight promise', () => {
+    const result = runBundle(
+      bundle,
+      `
+      const out = {}
+      out.first = [m.square(3), m.square(3), m.square(4)]
+      out.afterSquares = m.runCount()
+      m.square('3') // a string argument is another key than the number
+      out.afterString = m.runCount()
+      out.info = m.square.cacheInfo()
+      const before = m.runCount()
+      const areas = await Promise.all(Array.from({ length: 50 }, () => m.area({ w: 5, h: 4 })))
+      out.areas = [...new Set(areas)]
+      out.concurrentRuns = m.runCount() - before
+      out.reordered = await m.area({ h: 4, w: 5 }) // same object, keys in another order: a hit
+      out.afterReorder = m.runCount() - before
+      out.tiny = [m.tiny(1), m.tiny(2), m.tiny(1), m.tiny(3)] // 2 is least recently used now
+      const t = m.runCount()
+      m.tiny(1); m.tiny(3)
+      out.tinyHitsAfterEviction = m.runCount() - t
+      m.tiny(2)
+      out.tinyEvictedRerun = m.runCount() - t
+      await m.square.cacheClear()
+      const c = m.runCount()
+      m.square(3)
+      out.afterClear = m.runCount() - c
+      console.log(JSON.stringify(out))
+      `,
+    )
+    expect(result).toEqual({
+      first: [9, 9, 16],
+      afterSquares: 2,
+      afterString: 3,
+      info: { hits: 1, misses: 3, size: 3, maxsize: 100, engine: 'memory' },
+      areas: [20],
+      concurrentRuns: 1,
+      reordered: 20,
+      afterReorder: 1,
+      tiny: [-1, -2, -1, -3],
+      tinyHitsAfterEviction: 0,
+      tinyEvictedRerun: 1,
+      afterClear: 1,
+    })
+  })
+})
+
+describe('a browser consumer importing mcache and registering @twat-cache/lru', () => {
+  let bundle: Bundle
+  beforeAll(async () => {
+    bundle = await bundleConsumer('mcache-lru', MCACHE_WITH_LRU)
+    console.log(`bundle mcache + @twat-cache/lru: ${bundle.gzipBytes} bytes min+gzip (${bundle.code.length} bytes min; no budget)`)
+  })
+
+  it('has no Node built-in import', () => {
+    expect(nodeBuiltinReferences(bundle.code)).toEqual([])
+    expect(bundle.inputs.some((input) => input.startsWith('packages/lru/dist/'))).toBe(true)
+  })
+
+  it('keeps the registering side effect and serves mcache from lru', () => {
+    const result = runBundle(
+      bundle,
+      `console.log(JSON.stringify({ values: [m.square(7), m.square(7)], runs: m.runCount(), info: m.square.cacheInfo() }))`,
+    )
+    expect(result).toEqual({ values: [49, 49], runs: 1, info: { hits: 1, misses: 1, size: 1, maxsize: 100, engine: 'lru' } })
+  })
+})
