@@ -17,10 +17,15 @@ const positiveInt = z.number().check(z.int(), z.minimum(1))
 export const redisSchema = z.strictObject({
   /** `redis://user:pass@host:6379/0` or `rediss://` for TLS. */
   url: z.optional(z.string()),
+  /** Server host name or address. @default '127.0.0.1' */
   host: z.optional(z.string()),
+  /** Server port. @default 6379 */
   port: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(65535))),
+  /** Database number. @default 0 */
   db: z.optional(z.number().check(z.int(), z.minimum(0))),
+  /** ACL user name (Redis 6+). */
   username: z.optional(z.string()),
+  /** `AUTH` password; prefer `TWAT_CACHE_REDIS_PASSWORD` over writing it in code. */
   password: z.optional(z.string()),
   /** `true` or ioredis/Node TLS options. */
   tls: z.optional(z.union([z.boolean(), z.record(z.string(), z.unknown())])),
@@ -28,6 +33,7 @@ export const redisSchema = z.strictObject({
   keyPrefix: z.optional(z.string()),
   /** Sentinel nodes; with `name`, the master group name. */
   sentinels: z.optional(z.array(z.strictObject({ host: z.string(), port: z.number() }))),
+  /** Sentinel master group name (with `sentinels`). */
   name: z.optional(z.string()),
   /** Cluster start-up nodes: connects with `Redis.Cluster`. */
   cluster: z.optional(z.array(z.strictObject({ host: z.string(), port: z.number() }))),
@@ -38,7 +44,9 @@ export const redisSchema = z.strictObject({
 export const compressSchema = z.union([
   z.boolean(),
   z.strictObject({
+    /** Compression algorithm (node:zlib). @default 'gzip' */
     algorithm: z.optional(z.enum(['gzip', 'brotli', 'deflate'])),
+    /** Compression level (zlib 0–9; brotli quality 0–11). @default the algorithm's own */
     level: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(11))),
     /** Only values larger than this many bytes are compressed. @default 1024 */
     threshold: z.optional(z.number().check(z.int(), z.minimum(0))),
@@ -49,7 +57,9 @@ export const serializerSchema = z.union([
   z.literal('json'),
   z.literal('default'),
   z.strictObject({
+    /** Turns a value into a string or bytes. */
     serialize: z.custom<(value: unknown) => string | Uint8Array>((v) => typeof v === 'function'),
+    /** Turns what `serialize` produced back into the value. */
     deserialize: z.custom<(data: string | Uint8Array) => unknown>((v) => typeof v === 'function'),
   }),
 ])
@@ -72,7 +82,7 @@ export const cacheConfigSchema = z.strictObject({
   policy: z.optional(z.enum(['lru', 'lfu', 'fifo', 'rr'])),
   /** Preferred engine name; the chain falls back (with one warning) if it is not installed. */
   engine: z.optional(z.string()),
-  /** The seed's spelling of `engine`. */
+  /** Same as `engine`; the spelling of the Python twat-cache's `preferred_engine`. */
   preferredEngine: z.optional(z.string()),
   /** Key namespace. @default function name + hash of its source */
   namespace: z.optional(z.string().check(z.minLength(1))),
