@@ -46,7 +46,7 @@ export const compressSchema = z.union([
   z.strictObject({
     /** Compression algorithm (node:zlib). @default 'gzip' */
     algorithm: z.optional(z.enum(['gzip', 'brotli', 'deflate'])),
-    /** Compression level (zlib 0–9; brotli quality 0–11). @default the algorithm's own */
+    /** Compression level (zlib 0–9; brotli quality 0–11); omitted, each algorithm uses its own default. */
     level: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(11))),
     /** Only values larger than this many bytes are compressed. @default 1024 */
     threshold: z.optional(z.number().check(z.int(), z.minimum(0))),
