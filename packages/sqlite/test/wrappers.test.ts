@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bcache } from '@twat-cache/core'
 import '@twat-cache/sqlite'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 
 const cacheDir = mkdtempSync(join(tmpdir(), 'twat-sqlite-wrap-'))
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }))
@@ -24,5 +24,47 @@ describe('through the wrappers', () => {
     expect(second(4)).toEqual({ n: 4, square: 16n })
     expect(runs).toBe(1)
     await first.cacheClear()
+  })
+})
+
+describe('a cache file that is not a database', () => {
+  it('bcache reports it with a clear error; ucache runs the function, warns once, and caches once the file is usable', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs')
+    const { resetWarnings, setLogger, ucache } = await import('@twat-cache/core')
+    const folder = join(cacheDir, 'corrupt')
+    mkdirSync(folder, { recursive: true })
+    const file = join(folder, 'cache.db')
+    writeFileSync(file, 'this is not an SQLite database, just text that fills a page. '.repeat(100))
+
+    expect(() => bcache({ cacheDir, folderName: 'corrupt', engine: 'sqlite' })((n: number) => n)).toThrow(/not a database|cache\.db/)
+
+    const warnings: string[] = []
+    setLogger({ debug() {}, info() {}, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) })
+    resetWarnings()
+    try {
+      let runs = 0
+      const double = ucache({ cacheDir, folderName: 'corrupt', engine: 'sqlite' })((n: number) => {
+        runs++
+        return n * 2
+      })
+      expect(double(21)).toBe(42)
+      expect(double(21)).toBe(42)
+      expect(runs).toBe(2) // uncached while the engine cannot open
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toMatch(/engine 'sqlite' failed/)
+
+      // The file is replaced by a usable one: after the retry pause the engine opens and caches.
+      rmSync(file)
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 2_000 })
+      expect(double(21)).toBe(42)
+      expect(double(21)).toBe(42)
+      expect(runs).toBe(3)
+      expect(double.engine.name).toBe('sqlite')
+      expect(warnings).toHaveLength(1)
+    } finally {
+      vi.useRealTimers()
+      setLogger(console, 'warn')
+      resetWarnings()
+    }
   })
 })
