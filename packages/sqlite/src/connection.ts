@@ -1,3 +1,4 @@
+import { SCHEMA_VERSION } from './options.js'
 import { renameSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { ConcurrencyError, EngineError, ResourceError, log } from '@twat-cache/core'
@@ -12,7 +13,6 @@ import type { ResolvedSqliteOptions } from './options.js'
  */
 
 /** Bumped when the table layout changes; an older file is migrated, a newer one refused. */
-export const SCHEMA_VERSION = 1
 /** Marks the file as a twat-cache database (`PRAGMA application_id`, "twC1"). */
 const APPLICATION_ID = 0x74774331
 

@@ -14,7 +14,7 @@ import { type EncodeOptions, decodeValue, encodeValue, resolveCacheDir } from '@
 import { type Connection, TABLE as T, acquire, release, translate } from './connection.js'
 import { parseSqliteOptions } from './options.js'
 
-export { SCHEMA_VERSION } from './connection.js'
+export { SCHEMA_VERSION } from './options.js'
 export { type ResolvedSqliteOptions, type SqliteEngineOptions, parseSqliteOptions, sqliteOptionsSchema } from './options.js'
 
 export const ENGINE_NAME = 'sqlite'

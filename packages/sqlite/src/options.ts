@@ -96,3 +96,6 @@ export function parseSqliteOptions(input: Record<string, unknown> | undefined): 
     onCorrupt: data.onCorrupt ?? 'throw',
   }
 }
+
+/** Version of the table layout; a file written by a newer layout is refused with a clear error. */
+export const SCHEMA_VERSION = 1
