@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@twat-cache/core'
+import { parseEngineOptions } from '@twat-cache/core'
 import type { Keyv } from 'cacheable'
 import * as z from 'zod/mini'
 
@@ -39,17 +39,5 @@ export type CacheableEngineOptions = z.output<typeof cacheableEngineOptionsSchem
 
 /** Validate `engineOptions`; every bad field is listed in one `ConfigurationError`. */
 export function parseCacheableEngineOptions(input: unknown): CacheableEngineOptions {
-  const result = cacheableEngineOptionsSchema.safeParse(input ?? {})
-  if (result.success) return result.data
-  const problems = result.error.issues.map((issue) => {
-    const path = ['engineOptions', ...issue.path.map(String)].join('.')
-    if (issue.code === 'unrecognized_keys') {
-      return `unknown option ${issue.keys.map((k) => `'${path}.${k}'`).join(', ')}: the cacheable engine accepts secondary and nonBlocking`
-    }
-    return `${path}: ${issue.message}`
-  })
-  throw new ConfigurationError(`invalid options for the cacheable engine:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
-    issues: problems,
-    cause: result.error,
-  })
+  return parseEngineOptions('cacheable', cacheableEngineOptionsSchema, input)
 }

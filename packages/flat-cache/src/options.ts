@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@twat-cache/core'
+import { parseEngineOptions } from '@twat-cache/core'
 import * as z from 'zod/mini'
 
 /**
@@ -34,24 +34,11 @@ export const DEFAULT_DEBOUNCE_MS = 1000
 
 /** Validate `engineOptions`; every bad field is listed in one `ConfigurationError`. */
 export function parseFlatCacheOptions(input: Record<string, unknown> | undefined): ResolvedFlatCacheOptions {
-  const result = flatCacheOptionsSchema.safeParse(input ?? {})
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      if (issue.code === 'unrecognized_keys') {
-        return `unknown flat-cache option ${issue.keys.map((k) => `'${k}'`).join(', ')} (known: debounceMs, flushOnExit)`
-      }
-      const path = issue.path.map(String).join('.')
-      return path === 'debounceMs'
-        ? `engineOptions.debounceMs: expected a whole number of milliseconds ≥ 0, got ${String(input?.['debounceMs'])}`
-        : `engineOptions.${path}: ${issue.message}`
-    })
-    throw new ConfigurationError(`invalid flat-cache engineOptions:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
-      issues: problems,
-      cause: result.error,
-    })
-  }
+  const data = parseEngineOptions('flat-cache', flatCacheOptionsSchema, input, {
+    debounceMs: 'expected a whole number of milliseconds ≥ 0',
+  })
   return {
-    debounceMs: result.data.debounceMs ?? DEFAULT_DEBOUNCE_MS,
-    flushOnExit: result.data.flushOnExit ?? true,
+    debounceMs: data.debounceMs ?? DEFAULT_DEBOUNCE_MS,
+    flushOnExit: data.flushOnExit ?? true,
   }
 }

@@ -269,7 +269,7 @@ describe('ttl and eviction across reopen', () => {
 
 describe('options', () => {
   it('rejects unknown or invalid engineOptions and unsupported policies with a ConfigurationError', () => {
-    expect(() => make({ engineOptions: { debounce: 5 } })).toThrow(/unknown flat-cache option 'debounce'/)
+    expect(() => make({ engineOptions: { debounce: 5 } })).toThrow(/unknown option 'engineOptions.debounce' for the flat-cache engine/)
     expect(() => make({ engineOptions: { debounceMs: -1 } })).toThrow(ConfigurationError)
     expect(() => make({ policy: 'lfu' })).toThrow(/supports policy 'lru' or 'fifo'/)
     expect(() => make({ maxsize: 2 ** 30 })).toThrow(/at most 16777216 entries/)

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@twat-cache/core'
+import { parseEngineOptions } from '@twat-cache/core'
 // zod/mini, not zod: this package is bundled for browsers and edge runtimes (~4 KB vs ~90 KB).
 import * as z from 'zod/mini'
 
@@ -27,17 +27,5 @@ export type LruEngineOptions = z.output<typeof lruEngineOptionsSchema>
 
 /** Validate `engineOptions`; every bad field is listed in one `ConfigurationError`. */
 export function parseLruEngineOptions(input: unknown): LruEngineOptions {
-  const result = lruEngineOptionsSchema.safeParse(input ?? {})
-  if (result.success) return result.data
-  const problems = result.error.issues.map((issue) => {
-    const path = ['engineOptions', ...issue.path.map(String)].join('.')
-    if (issue.code === 'unrecognized_keys') {
-      return `unknown option ${issue.keys.map((k) => `'${path}.${k}'`).join(', ')}: the lru engine accepts sizeCalculation and updateAgeOnGet`
-    }
-    return `${path}: ${issue.message}`
-  })
-  throw new ConfigurationError(`invalid options for the lru engine:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
-    issues: problems,
-    cause: result.error,
-  })
+  return parseEngineOptions('lru', lruEngineOptionsSchema, input)
 }

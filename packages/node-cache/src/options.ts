@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@twat-cache/core'
+import { parseEngineOptions } from '@twat-cache/core'
 import * as z from 'zod/mini'
 
 /**
@@ -26,17 +26,5 @@ export type NodeCacheEngineOptions = z.output<typeof nodeCacheEngineOptionsSchem
 
 /** Validate `engineOptions`; every bad field is listed in one `ConfigurationError`. */
 export function parseNodeCacheEngineOptions(input: unknown): NodeCacheEngineOptions {
-  const result = nodeCacheEngineOptionsSchema.safeParse(input ?? {})
-  if (result.success) return result.data
-  const problems = result.error.issues.map((issue) => {
-    const path = ['engineOptions', ...issue.path.map(String)].join('.')
-    if (issue.code === 'unrecognized_keys') {
-      return `unknown option ${issue.keys.map((k) => `'${path}.${k}'`).join(', ')}: the node-cache engine accepts checkperiod and useClones`
-    }
-    return `${path}: ${issue.message}`
-  })
-  throw new ConfigurationError(`invalid options for the node-cache engine:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
-    issues: problems,
-    cause: result.error,
-  })
+  return parseEngineOptions('node-cache', nodeCacheEngineOptionsSchema, input)
 }

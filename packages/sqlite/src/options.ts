@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@twat-cache/core'
+import { parseEngineOptions } from '@twat-cache/core'
 import * as z from 'zod/mini'
 
 const FILE_NAME = /^[A-Za-z0-9._-]+$/
@@ -58,8 +58,6 @@ export interface ResolvedSqliteOptions {
   readonly onCorrupt: 'throw' | 'reset'
 }
 
-const KNOWN = Object.keys(sqliteOptionsSchema.def.shape)
-
 const EXPECTED: Record<string, string> = {
   fileName: "expected a plain file name such as 'cache.db' (letters, digits, '.', '_', '-'; no slashes or '..')",
   busyTimeout: 'expected a whole number of milliseconds ≥ 0',
@@ -71,22 +69,7 @@ const EXPECTED: Record<string, string> = {
 
 /** Validate `engineOptions`; every bad field is listed in one `ConfigurationError`. */
 export function parseSqliteOptions(input: Record<string, unknown> | undefined): ResolvedSqliteOptions {
-  const result = sqliteOptionsSchema.safeParse(input ?? {})
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      if (issue.code === 'unrecognized_keys') {
-        return `unknown sqlite option ${issue.keys.map((k) => `'${k}'`).join(', ')} (known: ${KNOWN.join(', ')})`
-      }
-      const path = issue.path.map(String).join('.')
-      const got = JSON.stringify(input?.[path]) ?? 'undefined'
-      return `engineOptions.${path}: ${EXPECTED[path] ?? issue.message}, got ${got}`
-    })
-    throw new ConfigurationError(`invalid sqlite engineOptions:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
-      issues: problems,
-      cause: result.error,
-    })
-  }
-  const data = result.data
+  const data = parseEngineOptions('sqlite', sqliteOptionsSchema, input, EXPECTED)
   return {
     fileName: data.fileName ?? 'cache.db',
     busyTimeout: data.busyTimeout ?? 5000,

@@ -89,7 +89,7 @@ describe('files and pragmas', () => {
     const issues = (error as ConfigurationError).issues.join('\n')
     expect(issues).toMatch(/fileName: expected a plain file name/)
     expect(issues).toMatch(/busyTimeout: expected a whole number/)
-    expect(issues).toMatch(/unknown sqlite option 'bogus'/)
+    expect(issues).toMatch(/unknown option 'engineOptions.bogus' for the sqlite engine/)
   })
 
   it('engines on one file share it and keep working when another closes', () => {
