@@ -8,6 +8,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 export const PACKAGES_DIR = join(ROOT, 'packages')
 /** For the hooks that may build: a cold build of every package on 2 shared cores takes ~1 min. */
 export const BUILD_TIMEOUT_MS = 300_000
+/** The one lock every test app takes before building. */
+export const BUILD_LOCK = join(ROOT, 'node_modules/.cache/twat-build.lock')
 
 /** Directory names under packages/ that hold a package.json (every published package). */
 export function packageDirs(): string[] {
@@ -30,7 +32,7 @@ export function ensureBuilt(dirs: string[]): void {
   if (dirs.every(isBuilt)) return
   // Both test files may get here at once in separate workers; two turbo builds writing the
   // same dist/ would race, so the second waits for the first and then re-checks.
-  withLock(join(ROOT, 'node_modules/.cache/twat-bundle-check.lock'), () => build(dirs.filter((dir) => !isBuilt(dir))))
+  withLock(BUILD_LOCK, () => build(dirs.filter((dir) => !isBuilt(dir))))
 }
 
 function build(missing: string[]): void {
@@ -50,8 +52,11 @@ function build(missing: string[]): void {
 
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
-/** Run `task` holding a directory lock (mkdir is atomic); a lock older than 5 minutes is stale. */
-function withLock(lock: string, task: () => void): void {
+/**
+ * Run `task` holding a directory lock (mkdir is atomic); a lock older than 5 minutes is stale.
+ * Every test app that may build takes {@link BUILD_LOCK}, so two turbo builds never race.
+ */
+export function withLock(lock: string, task: () => void): void {
   mkdirSync(dirname(lock), { recursive: true })
   for (;;) {
     try {

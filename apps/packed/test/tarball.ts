@@ -8,6 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { gunzipSync } from 'node:zlib'
+import { BUILD_LOCK, withLock } from '../../bundle-check/test/build.js'
 
 const run = promisify(execFile)
 
@@ -20,7 +21,6 @@ export const BUILD_TIMEOUT_MS = 300_000
  * The same lock apps/bundle-check takes before building: two turbo builds writing one dist/ at
  * once would let a reader see half-written files.
  */
-const BUILD_LOCK = join(ROOT, 'node_modules/.cache/twat-bundle-check.lock')
 
 /** Directory names under packages/ that hold a package.json: every published package. */
 export function packageDirs(): string[] {
@@ -79,27 +79,6 @@ export function ensureBuilt(dirs: string[]): void {
   })
 }
 
-const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
-
-/** Run `task` holding a directory lock (mkdir is atomic); a lock older than 5 minutes is stale. */
-function withLock(lock: string, task: () => void): void {
-  mkdirSync(dirname(lock), { recursive: true })
-  for (;;) {
-    try {
-      mkdirSync(lock)
-      break
-    } catch {
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now())
-      if (age > 300_000) rmSync(lock, { recursive: true, force: true })
-      sleepSync(250)
-    }
-  }
-  try {
-    task()
-  } finally {
-    rmSync(lock, { recursive: true, force: true })
-  }
-}
 
 export interface Packed {
   /** Directory name under packages/. */

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { BUILD_LOCK, withLock } from '../../../bundle-check/test/build.js'
 import type { ConsumerResult } from '../../src/consumer.js'
 
 /** The monorepo root, found from this file so the tests do not depend on the working directory. */
@@ -40,7 +41,7 @@ const BUILT_ENTRIES = ['packages/core/dist/index.js', 'packages/lru/dist/index.j
 export function ensureBuilt(): void {
   const missing = () => BUILT_ENTRIES.filter((file) => !existsSync(join(ROOT, file)))
   if (missing().length === 0) return
-  withLock(join(ROOT, 'node_modules/.cache/twat-runtimes-build.lock'), () => {
+  withLock(BUILD_LOCK, () => {
     if (missing().length === 0) return
     execFileSync('pnpm', ['turbo', 'run', 'build', '--filter=@twat-cache/core', '--filter=@twat-cache/lru'], {
       cwd: ROOT,
@@ -53,27 +54,6 @@ export function ensureBuilt(): void {
   if (still.length > 0) throw new Error(`turbo build did not produce ${still.join(', ')}; run \`pnpm turbo run build\` and read its errors`)
 }
 
-const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
-
-/** Run `task` holding a directory lock (mkdir is atomic); a lock older than 5 minutes is stale. */
-function withLock(lock: string, task: () => void): void {
-  mkdirSync(dirname(lock), { recursive: true })
-  for (;;) {
-    try {
-      mkdirSync(lock)
-      break
-    } catch {
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now())
-      if (age > 300_000) rmSync(lock, { recursive: true, force: true })
-      sleepSync(250)
-    }
-  }
-  try {
-    task()
-  } finally {
-    rmSync(lock, { recursive: true, force: true })
-  }
-}
 
 export interface Bundle {
   code: string
