@@ -3,7 +3,7 @@
 // bytes per entry for 100k small entries. Target: on the hit path the wrapper adds at most 15%
 // over raw library + key building (mcache ≥ 0.87× raw).
 import { MISS, createEngine, createMemoryEngine, mcache, stableKey } from '@twat-cache/core'
-import { compileLoop, heapGrowth, pairedRatio, printRace, race } from './harness.js'
+import { compileLoop, heapGrowth, pairedRatio, printRace, race, recordTable } from './harness.js'
 
 const SETS = 1_000
 const HEAP_ENTRIES = 100_000
@@ -210,7 +210,7 @@ async function benchEngine(spec, lib) {
 }
 
 /** Heap bytes per entry: 100k distinct calls of a function returning a small object. */
-async function heapPerEntry(spec, lib) {
+async function heapPerEntry(spec, lib, rows) {
   const isAsync = spec.mode === 'async'
   const fn = isAsync ? async (i) => small(i) : small
   const fill = (memo) => async () => {
@@ -225,6 +225,7 @@ async function heapPerEntry(spec, lib) {
   const ours = await heapGrowth(fill(mcache({ engine: spec.name, maxsize: HEAP_ENTRIES * 2 })(fn)))
   const per = (g) => Math.round(g.bytes / HEAP_ENTRIES)
   const added = per(ours) - per(raw)
+  rows.push([spec.name, per(ours), lib.rawLabel, per(raw), `${added >= 0 ? '+' : ''}${added}`])
   console.log(
     `  ${spec.name.padEnd(10)}  mcache ${String(per(ours)).padStart(4)} B/entry   ${lib.rawLabel} ${String(per(raw)).padStart(4)} B/entry   (${added >= 0 ? '+' : ''}${added} B)`,
   )
@@ -243,6 +244,9 @@ export async function run() {
     }
   }
   for (const [spec, lib] of loaded) await benchEngine(spec, lib)
-  console.log(`\nheap bytes per entry, ${HEAP_ENTRIES.toLocaleString('en')} entries of f(i) → { i } (key building included for both)`)
-  for (const [spec, lib] of loaded) await heapPerEntry(spec, lib)
+  const title = `heap bytes per entry, ${HEAP_ENTRIES.toLocaleString('en')} entries of f(i) → { i } (key building included for both)`
+  console.log(`\n${title}`)
+  const rows = []
+  for (const [spec, lib] of loaded) await heapPerEntry(spec, lib, rows)
+  if (rows.length) recordTable(title, ['engine', 'mcache B/entry', 'raw library', 'raw B/entry', 'added B'], rows)
 }

@@ -104,23 +104,53 @@ export function spread(samples) {
 export const fmtOps = (ops) => (ops >= 1e6 ? `${(ops / 1e6).toFixed(2)} M` : `${(ops / 1e3).toFixed(1)} k`)
 
 /**
- * Print one table: ops/s, ± spread, ratio against `baseline` (a contender name), and an
- * optional target note per row (`targets[name] = { ok, text }`, where `ok` is a boolean or
- * `(row, baselineRow) => boolean`).
+ * What this process measured, for the report: every table printed through `printRace` or
+ * `recordTable`, and every target checked. `run.js` prints it as one `BENCH_RESULT` JSON line
+ * when the suite ends, and the parent process writes docs/benchmarks.md from those lines.
  */
-export function printRace(title, results, { baseline, targets = {} } = {}) {
-  const base = results.find((r) => r.name === baseline)
+export const recorded = { tables: [], targets: [] }
+
+/**
+ * Record a table that is not a race (stampede, heap, key checks): `columns` are header cells,
+ * `rows` arrays of cells already formatted for reading. `note` is printed under it in the report.
+ */
+export function recordTable(title, columns, rows, note) {
+  recorded.tables.push({ kind: 'table', title, columns, rows, ...(note ? { note } : {}) })
+}
+
+/** Record one target from an issue: what was promised, what was measured, and whether it holds. */
+export function recordTarget(subject, target, measured, ok) {
+  recorded.targets.push({ subject, target, measured, ok: Boolean(ok) })
+}
+
+/**
+ * Print one table: ops/s, ± spread, ratio against `baseline` (a contender name) and against
+ * each name in `compare`, and an optional target note per row (`targets[name] = { ok, text,
+ * measured? }`, where `ok` is a boolean or `(row, baselineRow) => boolean`, and `measured`
+ * replaces the ratio to `baseline` in the report when the target compares against another row).
+ * The table is also recorded for the report; `chart` names the group it belongs to in the
+ * report's bar chart (hit tables).
+ */
+export function printRace(title, results, { baseline, compare = [], targets = {}, chart } = {}) {
+  const bases = [baseline, ...compare].filter((name) => results.some((r) => r.name === name))
+  const byName = Object.fromEntries(results.map((r) => [r.name, r]))
   console.log(`\n${title}`)
   const width = Math.max(...results.map((r) => r.name.length))
+  const rows = []
   for (const r of results) {
-    const ratio = base ? `${pairedRatio(r, base).toFixed(2)}× ${baseline}` : ''
+    const ratios = Object.fromEntries(bases.map((b) => [b, pairedRatio(r, byName[b])]))
+    const ratioText = bases.map((b) => `${ratios[b].toFixed(2)}× ${b}`).join('  ')
     const target = targets[r.name]
-    const ok = target && (typeof target.ok === 'function' ? target.ok(r, base) : target.ok)
+    const ok = target && (typeof target.ok === 'function' ? target.ok(r, byName[baseline]) : target.ok)
     const note = target ? `  target ${target.text}: ${ok ? 'MET' : 'MISSED'}` : ''
     console.log(
-      `  ${r.name.padEnd(width)}  ${fmtOps(r.opsPerSec).padStart(9)} ops/${CLOCK === 'cpu' ? 'cpu-s' : 's'}  ±${spread(r.rounds).toFixed(0).padStart(2)}%  ${ratio.padEnd(22)}${note}`,
+      `  ${r.name.padEnd(width)}  ${fmtOps(r.opsPerSec).padStart(9)} ops/${CLOCK === 'cpu' ? 'cpu-s' : 's'}  ±${spread(r.rounds).toFixed(0).padStart(2)}%  ${ratioText.padEnd(22 * Math.max(1, bases.length))}${note}`,
     )
+    const measured = target?.measured ?? (byName[baseline] ? `${ratios[baseline].toFixed(2)}× ${baseline}` : fmtOps(r.opsPerSec))
+    if (target) recordTarget(`${title}: ${r.name}`, target.text, measured, ok)
+    rows.push({ name: r.name, opsPerSec: r.opsPerSec, spreadPct: spread(r.rounds), ratios, ...(target ? { target: { text: target.text, ok: Boolean(ok) } } : {}) })
   }
+  recorded.tables.push({ kind: 'race', title, clock: CLOCK, baselines: bases, rows, ...(chart ? { chart } : {}) })
 }
 
 /** Heap growth in bytes, measured around `fill()`, after full GCs (needs --expose-gc). */
