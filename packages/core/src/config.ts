@@ -49,21 +49,20 @@ type Rule = (value: unknown, path: string, issues: string[]) => string | undefin
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const test = (ok: (v: unknown) => boolean, expected: string): Rule => (v) => (ok(v) ? undefined : expected)
-const str = test((v) => typeof v === 'string', 'expected a string')
-const nonEmpty = test((v) => typeof v === 'string' && v.length > 0, 'expected a non-empty string')
-const bool = test((v) => typeof v === 'boolean', 'expected true or false')
-const num = test((v) => typeof v === 'number', 'expected a number')
-const fn = test((v) => typeof v === 'function', 'expected a function')
+const type = (name: string, expected = `expected a ${name}`) => test((v) => typeof v === name, expected)
+const str = type('string')
+const nonEmpty = test((v) => typeof v === 'string' && v !== '', 'expected a non-empty string')
+const bool = type('boolean', 'expected true or false')
+const fn = type('function')
 const record = test(isObject, 'expected an object')
-const int = (min: number, max = Number.MAX_SAFE_INTEGER, expected = `expected a whole number from ${min} to ${max}`) =>
-  test((v) => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max, expected)
+const int = (min: number, max?: number) =>
+  test((v) => Number.isSafeInteger(v) && (v as number) >= min && !((v as number) > max!), `expected a whole number ≥ ${min}${max ? ` and ≤ ${max}` : ''}`)
 const oneOf = (values: readonly unknown[]) =>
   test((v) => values.includes(v), `expected one of ${values.map((v) => JSON.stringify(v)).join(', ')}`)
-/** The value fits `a` or `b` entirely (nested problems included); else one `expected` issue. */
-const either = (a: Rule, b: Rule, expected: string): Rule => (v, path) => (fits(a, v, path) || fits(b, v, path) ? undefined : expected)
-const fits = (rule: Rule, v: unknown, path: string) => {
+/** The value fits `a` entirely, or else is checked (and reported) as `b`. */
+const either = (a: Rule, b: Rule): Rule => (v, path, issues) => {
   const nested: string[] = []
-  return rule(v, path, nested) === undefined && nested.length === 0
+  return a(v, path, nested) === undefined && nested.length === 0 ? undefined : b(v, path, issues)
 }
 const list = (item: Rule): Rule => (v, path, issues) => {
   if (!Array.isArray(v)) return 'expected an array'
@@ -91,12 +90,12 @@ function report(rule: Rule, value: unknown, path: string, issues: string[]): voi
   if (expected !== undefined) issues.push(`${path}: ${expected}, got ${describe(value)}`)
 }
 
-const node = strict({ host: str, port: num }, undefined, ['host', 'port'])
+const node = strict({ host: str, port: type('number') }, undefined, ['host', 'port'])
 /** Mirrors `cacheConfigSchema` in schema.ts field for field (a test keeps them in step). */
 export const CONFIG_RULES: Record<string, Rule> = {
-  maxsize: int(1, undefined, 'expected a whole number ≥ 1'),
-  maxBytes: int(1, undefined, 'expected a whole number of bytes ≥ 1'),
-  ttl: test((v) => typeof v === 'number' || typeof v === 'string', "expected milliseconds or a duration string like '30s', '5m', '1h'"),
+  maxsize: int(1),
+  maxBytes: int(1),
+  ttl: test((v) => typeof v === 'number' || typeof v === 'string', "expected milliseconds or a duration like '5m'"),
   policy: oneOf(['lru', 'lfu', 'fifo', 'rr']),
   engine: str,
   preferredEngine: str,
@@ -106,11 +105,13 @@ export const CONFIG_RULES: Record<string, Rule> = {
   useSql: bool,
   compress: either(
     bool,
-    strict({ algorithm: oneOf(['gzip', 'brotli', 'deflate']), level: int(0, 11), threshold: int(0) }),
-    "expected true, false or { algorithm: 'gzip' | 'brotli' | 'deflate', level, threshold }",
+    strict({ algorithm: oneOf(['gzip', 'brotli', 'deflate']), level: int(0, 11), threshold: int(0) }, 'expected true, false or { algorithm, level, threshold }'),
   ),
   secure: bool,
-  serializer: either(oneOf(['json', 'default']), strict({ serialize: fn, deserialize: fn }, undefined, ['serialize', 'deserialize']), "expected 'json', 'default' or { serialize, deserialize }"),
+  serializer: either(
+    oneOf(['json', 'default']),
+    strict({ serialize: fn, deserialize: fn }, "expected 'json', 'default' or { serialize, deserialize }", ['serialize', 'deserialize']),
+  ),
   redis: strict({
     url: str,
     host: str,
@@ -118,14 +119,14 @@ export const CONFIG_RULES: Record<string, Rule> = {
     db: int(0),
     username: str,
     password: str,
-    tls: either(bool, record, 'expected true, false or TLS options'),
+    tls: either(bool, test(isObject, 'expected true, false or TLS options')),
     keyPrefix: str,
     sentinels: list(node),
     name: str,
     cluster: list(node),
     options: record,
   }),
-  key: test((v) => typeof v === 'function', 'expected a function (...args) => string'),
+  key: fn,
   engineOptions: record,
 }
 const checkOptions = strict(CONFIG_RULES, 'cache options must be an object')
@@ -166,7 +167,8 @@ export function createCacheConfig(input: CacheOptions = {}): CacheConfig {
     ttl,
     engine: data.engine ?? preferredEngine,
     useSql: data.useSql ?? false,
-    compress: data.compress ? { algorithm: 'gzip', threshold: 1024, ...(data.compress === true ? {} : data.compress) } : false,
+    // Spreading `true` adds nothing: the defaults stand.
+    compress: data.compress ? { algorithm: 'gzip', threshold: 1024, ...(data.compress as object) } : false,
     secure: data.secure ?? true,
     redis: withRedisEnv(data.redis),
   } as CacheConfig
@@ -175,7 +177,7 @@ export function createCacheConfig(input: CacheOptions = {}): CacheConfig {
 /** `undefined` if the folder name is safe, else why it is not. */
 export function folderNameProblem(name: string): string | undefined {
   if (!/^[A-Za-z0-9._-]+$/.test(name)) {
-    return `folderName '${name}' may only contain letters, digits, '.', '_' and '-' (no slashes or absolute paths)`
+    return `folderName '${name}' may only contain letters, digits, '.', '_' and '-' (for a path, use cacheDir)`
   }
   if (name === '.' || name.includes('..')) return `folderName '${name}' must not be '.' or contain '..'`
   return undefined
@@ -183,38 +185,29 @@ export function folderNameProblem(name: string): string | undefined {
 
 /** Reads `process.env` only where it exists: edge runtimes and browsers have none. */
 export function readEnv(name: string): string | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
-  const value = env?.[name]
-  return value === '' ? undefined : value
+  // An empty value counts as unset.
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name] || undefined
 }
 
 function withRedisEnv(redis: RedisOptions | undefined): RedisOptions | undefined {
-  const env = (field: string) => readEnv(`TWAT_CACHE_REDIS_${field}`)
-  const url = env('URL')
-  const host = env('HOST')
-  const port = env('PORT')
-  const db = env('DB')
-  const password = env('PASSWORD')
-  if (url === undefined && host === undefined && port === undefined && db === undefined && password === undefined) {
-    return redis
-  }
-  const merged: RedisOptions = { ...redis }
-  if (url !== undefined) {
+  let merged = redis
+  for (const field of ['url', 'host', 'port', 'db', 'password'] as const) {
+    const name = `TWAT_CACHE_REDIS_${field.toUpperCase()}`
+    const value = readEnv(name)
+    if (value === undefined) continue
+    const copy: Record<string, unknown> = { ...merged }
     // The environment's URL replaces the whole connection written in code, not just its url
     // field (a host/port in code would otherwise override the URL's).
-    for (const field of ['host', 'port', 'db', 'username', 'password'] as const) delete merged[field]
-    merged.url = url
+    if (field === 'url') for (const f of ['host', 'port', 'db', 'username', 'password']) delete copy[f]
+    copy[field] = field === 'port' || field === 'db' ? envInt(name, value) : value
+    merged = copy
   }
-  if (host !== undefined) merged.host = host
-  if (port !== undefined) merged.port = envInt('PORT', port)
-  if (db !== undefined) merged.db = envInt('DB', db)
-  if (password !== undefined) merged.password = password
   return merged
 }
 
-function envInt(field: string, value: string): number {
+function envInt(name: string, value: string): number {
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 0) throw new ConfigurationError(`environment variable TWAT_CACHE_REDIS_${field}='${value}' must be a whole number`)
+  if (!Number.isInteger(n) || n < 0) throw new ConfigurationError(`environment variable ${name}='${value}' must be a whole number`)
   return n
 }
 
@@ -225,25 +218,24 @@ function describe(value: unknown): string {
   return Array.isArray(value) ? 'an array' : 'an object'
 }
 
-/** The known name within edit distance 2, if any. */
+/** The known name within edit distance 2 (ignoring case), if any. */
 function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined
   let bestDistance = 3
   for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase())
+    const d = distance(word.toLowerCase(), candidate.toLowerCase(), 3)
     if (d < bestDistance) [best, bestDistance] = [candidate, d]
   }
   return best
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    previous = current
-  }
-  return previous[b.length]!
-}
+/**
+ * Levenshtein distance, capped at `cap`. Equal first characters can always be matched, so only
+ * a difference branches (into delete, insert, replace); the cap bounds the branching to 3^cap.
+ */
+const distance = (a: string, b: string, cap: number): number =>
+  cap < 1 || a === b
+    ? 0
+    : a[0] === b[0]
+      ? distance(a.slice(1), b.slice(1), cap)
+      : 1 + Math.min(distance(a.slice(1), b, cap - 1), distance(a, b.slice(1), cap - 1), distance(a.slice(1), b.slice(1), cap - 1))

@@ -11,19 +11,18 @@ export type DurationString = `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`
  * milliseconds: the seconds-vs-milliseconds mix-up is the most reported TTL bug in the field.
  */
 export function parseDuration(input: number | string, field = 'ttl'): number {
-  if (typeof input === 'number') {
-    if (!Number.isFinite(input) || input <= 0) {
-      throw new ConfigurationError(`${field} must be a positive number of milliseconds (omit it for no expiry), got ${input}`)
+  let ms = input as number
+  if (typeof input === 'string') {
+    const match = DURATION.exec(input)
+    if (!match) {
+      throw new ConfigurationError(
+        `${field} '${input}' is not a duration: use milliseconds (60000) or a string like '500ms', '30s', '5m', '1h', '1d'`,
+      )
     }
-    return input
+    ms = Number(match[1]) * UNITS[match[2]!]!
   }
-  const match = DURATION.exec(input)
-  if (!match) {
-    throw new ConfigurationError(
-      `${field} '${input}' is not a duration: use milliseconds (60000) or a string like '500ms', '30s', '5m', '1h', '1d'`,
-    )
+  if (!(ms > 0 && ms < Number.POSITIVE_INFINITY)) {
+    throw new ConfigurationError(`${field} must be a positive number of milliseconds (omit it for no expiry), got ${typeof input === 'string' ? `'${input}'` : input}`)
   }
-  const ms = Number(match[1]) * (UNITS[match[2]!] ?? 1)
-  if (ms <= 0) throw new ConfigurationError(`${field} must be longer than 0 (omit it for no expiry), got '${input}'`)
   return ms
 }

@@ -10,30 +10,29 @@ export interface Logger {
   error(message: string, ...rest: unknown[]): void
 }
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 }
+/** Least to most severe: a message is logged when its level ranks at or above the threshold. */
+const LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error', 'silent']
+const rank = (level: string | undefined): number => LEVELS.indexOf(level!)
 
 let sink: Logger = console
-let threshold = RANK[levelFromEnv() ?? 'warn']
+/** `TWAT_CACHE_LOG_LEVEL` if it names a level, else `warn`. */
+let threshold = rank(readEnv('TWAT_CACHE_LOG_LEVEL')?.toLowerCase())
+if (threshold < 0) threshold = rank('warn')
 const warned = new Set<string>()
-
-function levelFromEnv(): LogLevel | undefined {
-  const value = readEnv('TWAT_CACHE_LOG_LEVEL')?.toLowerCase()
-  return value && value in RANK ? (value as LogLevel) : undefined
-}
 
 /** Route twat-cache's messages to your logger, and optionally change the level (default `warn`). */
 export function setLogger(logger: Logger, level?: LogLevel): void {
   sink = logger
-  if (level) threshold = RANK[level]
+  if (level) threshold = rank(level)
 }
 
 export function setLogLevel(level: LogLevel): void {
-  threshold = RANK[level]
+  threshold = rank(level)
 }
 
 /** Messages are prefixed `[twat-cache:<scope>]` so they can be grepped. */
 export function log(level: Exclude<LogLevel, 'silent'>, scope: string, message: string, ...rest: unknown[]): void {
-  if (RANK[level] < threshold) return
+  if (rank(level) < threshold) return
   sink[level](`[twat-cache:${scope}] ${message}`, ...rest)
 }
 

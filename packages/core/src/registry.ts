@@ -16,12 +16,6 @@ function registry(): Registry {
   return (holder[REGISTRY_KEY] ??= new Map())
 }
 
-/** Engines the chains know about; each is published as `@twat-cache/<name>` (memory is core's). */
-const KNOWN_ENGINES = ['lru', 'node-cache', 'cacheable', 'sqlite', 'flat-cache', 'redis']
-/** The package that provides a known engine, named in fallback warnings. */
-export const enginePackage = (name: string): string | undefined =>
-  name === 'memory' ? '@twat-cache/core' : KNOWN_ENGINES.includes(name) ? `@twat-cache/${name}` : undefined
-
 const MEMORY_CHAIN = ['lru', 'node-cache', 'cacheable', 'memory'] as const
 /** Fallback chains of ARCHITECTURE.md §3, best first. */
 export const CHAINS = {
@@ -33,6 +27,13 @@ export const CHAINS = {
   shared: ['redis', 'cacheable', ...MEMORY_CHAIN],
 } as const satisfies Record<string, readonly string[]>
 export type ChainName = keyof typeof CHAINS
+
+/**
+ * The package that provides an engine the chains know, named in fallback warnings: each is
+ * published as `@twat-cache/<name>`, except memory, which is core's.
+ */
+export const enginePackage = (name: string): string | undefined =>
+  name === 'memory' ? '@twat-cache/core' : ([...CHAINS.disk, 'redis'] as string[]).includes(name) ? `@twat-cache/${name}` : undefined
 
 /** What the caller needs from an engine, beyond the config. */
 export interface EngineNeeds {
@@ -80,7 +81,7 @@ function unfit(definition: EngineDefinition<EngineConfig>, config: CacheConfig, 
     return `it is async and cannot memoize a sync function: use a sync engine (memory, lru, node-cache, sqlite, flat-cache) or make the function async`
   }
   if (config.policy !== undefined && !caps.policies.includes(config.policy)) {
-    return `it does not support policy '${config.policy}' (it supports ${caps.policies.map((p) => `'${p}'`).join(', ')}): choose one of those or another engine`
+    return `it does not support policy '${config.policy}' (only ${caps.policies.map((p) => `'${p}'`).join(', ')})`
   }
   return undefined
 }
@@ -102,30 +103,33 @@ export function selectEngine(config: CacheConfig, needs: EngineNeeds = {}): Engi
       return definition
     }
     if (!enginePackage(preferred)) {
-      const known = availableEngines()
+      // Not availableEngines(): its sort is not worth carrying into every bundle for a message.
+      const known = new Set(['memory', ...registry().keys()])
       throw new EngineNotAvailableError(
         preferred,
-        `no engine of that name is registered (registered: ${known.join(', ')}); import its package or fix the name`,
+        `no engine of that name is registered (registered: ${[...known].join(', ')}); import its package or fix the name`,
       )
     }
   }
+  // The built-in memory engine fits every request (sync, every policy): it ends each chain,
+  // and still does when a registration shadows its name with an engine that does not fit.
+  let chosen = memoryEngineDefinition
   for (const name of chain) {
     if (name === 'redis' && !config.redis) continue
     const definition = getEngine(name)
     if (definition && !unfit(definition, config, needs)) {
-      if (preferred !== undefined) {
-        warnOnce(
-          `missing:${preferred}`,
-          'select',
-          `engine '${preferred}' is not installed: run \`pnpm add ${enginePackage(preferred)}\` and \`import '${enginePackage(preferred)}'\`; using '${name}' instead`,
-        )
-      }
-      return definition
+      chosen = definition
+      break
     }
   }
-  // The built-in memory engine ends every chain and supports every policy, so this is only
-  // reached for a sync function whose chain holds nothing sync, which cannot happen today.
-  throw new ConfigurationError(`no registered engine can serve this cache (chain: ${chain.join(' → ')})`)
+  if (preferred !== undefined) {
+    warnOnce(
+      `missing:${preferred}`,
+      'select',
+      `engine '${preferred}' is not installed: run \`pnpm add ${enginePackage(preferred)}\` and \`import '${enginePackage(preferred)}'\`; using '${chosen.name}' instead`,
+    )
+  }
+  return chosen
 }
 
 /** Create an engine by name, or by options (selected through the memory chain). */

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
-import { CONFIG_RULES, optionIssues } from '../src/config.js'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { CONFIG_RULES, createCacheConfig, optionIssues } from '../src/config.js'
+import { ConfigurationError } from '../src/errors.js'
 import { cacheConfigSchema, compressSchema, redisSchema, serializerSchema } from '../src/schema.js'
 
 // createCacheConfig validates with a small rule table (so zod stays out of the minimal
@@ -57,5 +58,92 @@ describe('the rule table and the zod schema', () => {
       expect(optionIssues(input)).toHaveLength(1)
       expect(cacheConfigSchema.safeParse(input).success).toBe(false)
     }
+  })
+})
+
+describe('TWAT_CACHE_REDIS_* environment overrides', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs()
+  })
+
+  it('leave the options alone when unset or empty', () => {
+    vi.stubEnv('TWAT_CACHE_REDIS_HOST', '')
+    const redis = { host: 'h', port: 1 }
+    expect(createCacheConfig({ redis }).redis).toBe(redis)
+    expect(createCacheConfig({}).redis).toBeUndefined()
+  })
+
+  it('override single fields, parsing numbers, without touching the caller object', () => {
+    vi.stubEnv('TWAT_CACHE_REDIS_HOST', 'env-host')
+    vi.stubEnv('TWAT_CACHE_REDIS_PORT', '6380')
+    vi.stubEnv('TWAT_CACHE_REDIS_DB', '3')
+    vi.stubEnv('TWAT_CACHE_REDIS_PASSWORD', 'pw')
+    const redis = { host: 'h', port: 1, keyPrefix: 'p:' }
+    expect(createCacheConfig({ redis }).redis).toEqual({ host: 'env-host', port: 6380, db: 3, password: 'pw', keyPrefix: 'p:' })
+    expect(redis).toEqual({ host: 'h', port: 1, keyPrefix: 'p:' })
+    expect(createCacheConfig({}).redis).toEqual({ host: 'env-host', port: 6380, db: 3, password: 'pw' })
+  })
+
+  it('a URL replaces the connection written in code; later variables still apply on top', () => {
+    vi.stubEnv('TWAT_CACHE_REDIS_URL', 'redis://env:6379/1')
+    const redis = { host: 'h', port: 1, db: 2, username: 'u', password: 'p', keyPrefix: 'p:' }
+    expect(createCacheConfig({ redis }).redis).toEqual({ url: 'redis://env:6379/1', keyPrefix: 'p:' })
+    vi.stubEnv('TWAT_CACHE_REDIS_PORT', '7000')
+    expect(createCacheConfig({ redis }).redis).toEqual({ url: 'redis://env:6379/1', port: 7000, keyPrefix: 'p:' })
+  })
+
+  it('reject a port or db that is not a whole number, naming the variable', () => {
+    vi.stubEnv('TWAT_CACHE_REDIS_PORT', 'x')
+    expect(() => createCacheConfig({})).toThrow(ConfigurationError)
+    expect(() => createCacheConfig({})).toThrow(/TWAT_CACHE_REDIS_PORT='x' must be a whole number/)
+    vi.stubEnv('TWAT_CACHE_REDIS_PORT', '1')
+    vi.stubEnv('TWAT_CACHE_REDIS_DB', '-1')
+    expect(() => createCacheConfig({})).toThrow(/TWAT_CACHE_REDIS_DB='-1'/)
+  })
+})
+
+describe('"did you mean" hints for unknown options', () => {
+  // The textbook dynamic-programming edit distance, as the reference.
+  function editDistance(a: string, b: string): number {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+    for (let i = 1; i <= a.length; i++) {
+      for (let j = 1; j <= b.length; j++) {
+        d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+      }
+    }
+    return d[a.length]![b.length]!
+  }
+  const names = Object.keys(CONFIG_RULES)
+  const expectedHint = (word: string) => {
+    let best: string | undefined
+    let bestDistance = 3
+    for (const name of names) {
+      const d = editDistance(word.toLowerCase(), name.toLowerCase())
+      if (d < bestDistance) [best, bestDistance] = [name, d]
+    }
+    return best
+  }
+  const hintOf = (word: string) => optionIssues({ [word]: 1 })[0]?.match(/did you mean '([^']+)'/)?.[1]
+
+  it('suggest the nearest option within two edits, ignoring case', () => {
+    expect(hintOf('maxsise')).toBe('maxsize')
+    expect(hintOf('tll')).toBe('ttl')
+    expect(hintOf('polciy')).toBe('policy')
+    expect(hintOf('MaxSize')).toBe('maxsize')
+    expect(hintOf('namespce')).toBe('namespace')
+    expect(hintOf('colour')).toBeUndefined()
+  })
+
+  it('agree with the textbook edit distance on generated typos', () => {
+    const typo = fc
+      .tuple(fc.constantFrom(...names), fc.array(fc.tuple(fc.nat(), fc.constantFrom('', 'a', 'e', 'x', 'S')), { maxLength: 3 }))
+      .map(([name, edits]) => edits.reduce((s, [at, c]) => s.slice(0, at % (s.length + 1)) + c + s.slice((at % (s.length + 1)) + (c === '' || at % 2 ? 1 : 0)), name))
+    fc.assert(
+      fc.property(typo, (word) => {
+        fc.pre(!names.includes(word) && word !== '')
+        expect(hintOf(word)).toBe(expectedHint(word))
+      }),
+      { numRuns: 1000 },
+    )
   })
 })

@@ -131,21 +131,35 @@ describe('hash128 properties', () => {
     )
   })
 
-  it('hashes strings holding a lone surrogate as WTF-8 (the non-native path)', () => {
+  it('hashes a lone surrogate as U+FFFD (EF BF BD), as TextEncoder writes it', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 20 }), (a, b) => {
-        // U+DC00 alone is written as its 3-byte generalized UTF-8 form ED B0 80.
-        const bytes = [...new TextEncoder().encode(a), 0xed, 0xb0, 0x80, ...new TextEncoder().encode(b)]
+        const bytes = [...new TextEncoder().encode(a), 0xef, 0xbf, 0xbd, ...new TextEncoder().encode(b)]
         expect(hash128(a + '\udc00' + b)).toBe(hashBytes(new Uint8Array(bytes)))
       }),
       runs,
     )
   })
 
-  it('gives different strings different hashes (including lone surrogates)', () => {
+  it('gives different well-formed strings different hashes', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), (a, b) => {
         expect(hash128(a) === hash128(b)).toBe(a === b)
+      }),
+      runs,
+    )
+  })
+
+  it('gives long keys of strings with lone surrogates different hashes (stableKey escapes them)', () => {
+    // Code units around the surrogate range, so lone halves, pairs and U+FFFD all appear.
+    const unit = fc.integer({ min: 0xd7fe, max: 0xe001 }).map((c) => String.fromCharCode(c === 0xe001 ? 0xfffd : c))
+    const text = fc.string({ unit, maxLength: 6 })
+    const pad = 'x'.repeat(MAX_KEY_LENGTH)
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        const ka = stableKey([pad + a])
+        expect(ka).toMatch(/~[0-9a-f]{32}$/)
+        expect(ka === stableKey([pad + b])).toBe(a === b)
       }),
       runs,
     )

@@ -60,9 +60,20 @@ describe('hash128 (MurmurHash3 x86_128)', () => {
     expect(hash128('😀')).not.toBe(hash128('\ud83d'))
   })
 
-  it('keeps lone surrogates apart (WTF-8, not U+FFFD)', () => {
-    const hashes = new Set(['\ud800', '\udc00', '\ufffd', '\udc00\ud800', '\ud800\udc00'].map(hash128))
-    expect(hashes.size).toBe(5)
+  it('hashes a lone surrogate as U+FFFD, like TextEncoder', () => {
+    for (const s of ['\ud800', 'a\udc00b', '\udc00\ud800', 'x'.repeat(40) + '\udbff']) {
+      expect(hash128(s)).toBe(hashBytes(new TextEncoder().encode(s)))
+    }
+    expect(hash128('\ud800')).toBe(hash128('\ufffd'))
+    expect(hash128('\ud800\udc00')).not.toBe(hash128('\ufffd\ufffd'))
+  })
+
+  it('still keeps long keys that differ only in a lone surrogate apart: stableKey escapes them first', () => {
+    const pad = 'x'.repeat(MAX_KEY_LENGTH)
+    const keys = ['\ud800', '\udc00', '\ufffd', '\udc00\ud800', '\ud800\udc00'].map((s) => key(pad + s))
+    for (const k of keys) expect(k).toMatch(/~[0-9a-f]{32}$/)
+    expect(new Set(keys).size).toBe(5)
+    expect(new Set(keys.map((k) => key({ [k]: 1, big: pad }))).size).toBe(5)
   })
 
   it('returns 32 lowercase hex characters', () => {

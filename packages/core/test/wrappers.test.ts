@@ -5,14 +5,21 @@ import {
   ConfigurationError,
   EngineNotAvailableError,
   MISS,
+  type AsyncEngine,
+  type EngineConfig,
   acache,
   bcache,
   clearCache,
+  createMemoryEngine,
   fcache,
+  getEngine,
   getStats,
   mcache,
+  registerEngine,
   resetWarnings,
   setLogger,
+  ucache,
+  unregisterEngine,
 } from '../src/index.js'
 
 function captureLogs() {
@@ -197,6 +204,139 @@ describe('async functions', () => {
   })
 })
 
+// An async engine over the memory engine: the path Redis and cacheable take, tested here
+// with the wrapper's own edge cases. `state.throwOnGet` makes `get` throw synchronously (a
+// broken engine), `state.rejectAll` makes every operation reject (a store that went down).
+function registerAsyncMemory() {
+  const state = { gets: 0, throwOnGet: false, rejectAll: false }
+  registerEngine({
+    name: 'async-memory',
+    capabilities: { ...createMemoryEngine().capabilities, mode: 'async' },
+    priority: -1,
+    create(config: EngineConfig): AsyncEngine {
+      const inner = createMemoryEngine(config)
+      const op = <T>(f: () => T): Promise<T> => (state.rejectAll ? Promise.reject(new Error('store down')) : Promise.resolve(f()))
+      return {
+        name: 'async-memory',
+        capabilities: { ...inner.capabilities, mode: 'async' },
+        get(key) {
+          state.gets++
+          if (state.throwOnGet) throw new Error('get threw synchronously')
+          return op(() => inner.get(key))
+        },
+        set: (key, value, options) => op(() => inner.set(key, value, options)),
+        delete: (key) => op(() => inner.delete(key)),
+        clear: () => op(() => inner.clear()),
+        close: () => op(() => inner.close()),
+        [Symbol.asyncDispose]: async () => inner.close(),
+      }
+    },
+  })
+  return state
+}
+
+describe('async engines', () => {
+  afterEach(() => {
+    unregisterEngine('async-memory')
+  })
+
+  it('share one lookup and one run among concurrent callers, then hit', async () => {
+    const state = registerAsyncMemory()
+    let runs = 0
+    const f = acache({ engine: 'async-memory' })(async (x: number) => {
+      runs++
+      await new Promise((r) => setTimeout(r, 10))
+      return { x }
+    })
+    expect(f.engine.name).toBe('async-memory')
+    const results = await Promise.all(Array.from({ length: 50 }, () => f(1)))
+    expect(runs).toBe(1)
+    expect(state.gets).toBe(1)
+    expect(new Set(results).size).toBe(1)
+    expect(await f(1)).toBe(results[0])
+    expect(runs).toBe(1)
+    expect(f.cacheInfo()).toMatchObject({ hits: 50, misses: 1, engine: 'async-memory' })
+  })
+
+  it('never cache a rejection, and start a new run after one', async () => {
+    registerAsyncMemory()
+    let runs = 0
+    const f = acache({ engine: 'async-memory' })(async (x: number) => {
+      if (++runs === 1) throw new Error('first run fails')
+      return x * 2
+    })
+    await expect(Promise.all([f(2), f(2)])).rejects.toThrow('first run fails')
+    expect(runs).toBe(1)
+    await expect(f(2)).resolves.toBe(4)
+    await expect(f(2)).resolves.toBe(4)
+    expect(runs).toBe(2)
+  })
+
+  it('reject (not throw) when the engine throws synchronously, and do not stay stuck on it', async () => {
+    const state = registerAsyncMemory()
+    let runs = 0
+    const f = acache({ engine: 'async-memory' })(async (x: number) => {
+      runs++
+      return x + 1
+    })
+    state.throwOnGet = true
+    const failed = f(1)
+    expect(failed).toBeInstanceOf(Promise)
+    await expect(failed).rejects.toThrow('get threw synchronously')
+    state.throwOnGet = false
+    await expect(f(1)).resolves.toBe(2)
+    await expect(f(1)).resolves.toBe(2)
+    expect(runs).toBe(1)
+  })
+
+  it('reject on unkeyable arguments', async () => {
+    registerAsyncMemory()
+    const f = acache({ engine: 'async-memory' })(async (_cb: unknown) => 1)
+    const result = f(() => 1)
+    expect(result).toBeInstanceOf(Promise)
+    await expect(result).rejects.toBeInstanceOf(CacheKeyError)
+  })
+
+  it('under ucache, run uncached while the engine fails, synchronously or not, and resume', async () => {
+    const state = registerAsyncMemory()
+    const { warnings } = captureLogs()
+    let runs = 0
+    const f = ucache({ engine: 'async-memory' })(async (x: number) => {
+      runs++
+      return x * 3
+    })
+    state.throwOnGet = true
+    await expect(f(1)).resolves.toBe(3)
+    await expect(f(1)).resolves.toBe(3)
+    expect(runs).toBe(2)
+    expect(warnings).toHaveLength(1)
+    state.throwOnGet = false
+    state.rejectAll = true
+    await expect(f(2)).resolves.toBe(6)
+    expect(warnings).toHaveLength(1)
+  })
+
+  it('count ttl from resolution', async () => {
+    vi.useFakeTimers()
+    registerAsyncMemory()
+    let runs = 0
+    const f = acache({ engine: 'async-memory', ttl: 1000 })(async () => {
+      runs++
+      await new Promise((r) => setTimeout(r, 5000))
+      return runs
+    })
+    const first = f()
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(await first).toBe(1)
+    await vi.advanceTimersByTimeAsync(900)
+    expect(await f()).toBe(1)
+    await vi.advanceTimersByTimeAsync(200)
+    const third = f()
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(await third).toBe(2)
+  })
+})
+
 describe('decorators', () => {
   it('cache methods per instance with TC39 decorators', async () => {
     let runs = 0
@@ -259,9 +399,27 @@ describe('bad input', () => {
     expect(() => mcache({ folderName: '../etc' })).toThrow(/folderName/)
   })
 
-  it('rejects an unknown engine name', () => {
+  it('rejects an unknown engine name, listing the registered ones', () => {
     expect(() => mcache({ engine: 'lur' })((x: number) => x)).toThrow(EngineNotAvailableError)
     expect(() => mcache({ engine: 'lur' })((x: number) => x)).toThrow(/Cache engine 'lur' is not available: no engine of that name/)
+    expect(() => mcache({ engine: 'lur' })((x: number) => x)).toThrow(/\(registered: memory[,)]/)
+  })
+
+  it('falls back to the built-in memory engine when a registration shadows it with one that does not fit', () => {
+    registerAsyncMemory()
+    const { create, capabilities } = getEngine('async-memory')!
+    registerEngine({ name: 'memory', capabilities, priority: 0, create })
+    try {
+      const f = mcache()((x: number) => x * 2)
+      expect(f.engine.name).toBe('memory')
+      expect(f.engine.capabilities.mode).toBe('sync')
+      expect(f(2)).toBe(4)
+      expect(f(2)).toBe(4)
+      expect(f.cacheInfo()).toMatchObject({ hits: 1, misses: 1 })
+    } finally {
+      unregisterEngine('memory')
+      unregisterEngine('async-memory')
+    }
   })
 
   it('raises CacheKeyError for arguments that cannot be keyed', () => {

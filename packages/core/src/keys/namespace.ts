@@ -15,14 +15,6 @@ function sourceHash(source: string): string {
   return hash128(source).slice(0, SOURCE_HASH_LENGTH)
 }
 
-/**
- * Bound functions and built-ins print as `function x() { [native code] }`: their source says
- * nothing about what they compute, so two of them never share a namespace.
- */
-function isOpaque(name: string, source: string): boolean {
-  return name.startsWith('bound ') || source.endsWith('{ [native code] }')
-}
-
 function numbered(fn: object, base: string): string {
   const known = given.get(fn)
   if (known !== undefined) return known
@@ -47,9 +39,11 @@ export function defaultNamespace(fn: (...args: never[]) => unknown): string {
   const source = String(fn)
   const name = fn.name
   // `new Function(...)` names its result 'anonymous'.
-  if (name === '' || name === 'anonymous') return numbered(fn, `anonymous-${sourceHash(source)}`)
-  const base = `${name}-${sourceHash(source)}`
-  return isOpaque(name, source) ? numbered(fn, base) : base
+  const anonymous = name === '' || name === 'anonymous'
+  const base = `${anonymous ? 'anonymous' : name}-${sourceHash(source)}`
+  // Bound functions and built-ins print as `function x() { [native code] }`: their source
+  // says nothing about what they compute, so two of them never share a namespace.
+  return anonymous || name.startsWith('bound ') || source.endsWith('{ [native code] }') ? numbered(fn, base) : base
 }
 
 /**

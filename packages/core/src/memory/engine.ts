@@ -1,3 +1,4 @@
+import { parseDuration } from '../duration.js'
 import { ConfigurationError, EngineError } from '../errors.js'
 import { MISS, type EngineStats, type Policy, type SetOptions, type SyncCapabilities, type SyncEngine } from '../types.js'
 import { Entry, FrequencyOrder, InsertionOrder, type Order, RandomOrder, RecencyOrder } from './order.js'
@@ -6,19 +7,19 @@ export const ENGINE_NAME = 'memory'
 
 /**
  * Same as config's `DEFAULT_MAXSIZE` (a test keeps them equal). Not imported: config.ts builds
- * the zod schema at load, and the engine alone should not pull zod into a bundle.
+ * its option rule table at load, which a bundle using only the engine should not carry.
  */
 const DEFAULT_MAXSIZE = 1000
 
-/** The built-in engine: live values in this process, every policy, TTL kept by us. */
-export const MEMORY_CAPABILITIES: SyncCapabilities = Object.freeze({
+/** The built-in engine: live values in this process, every policy, TTL kept by us. Read-only by type. */
+export const MEMORY_CAPABILITIES: SyncCapabilities = {
   mode: 'sync',
   persistent: false,
   shared: 'process',
   ttl: 'emulated',
-  policies: Object.freeze(['lru', 'lfu', 'fifo', 'rr'] as const),
+  policies: ['lru', 'lfu', 'fifo', 'rr'],
   structured: true,
-})
+}
 
 /** A structural subset of `EngineConfig`, so the factory takes a config or plain options. */
 export interface MemoryEngineOptions {
@@ -51,19 +52,11 @@ export interface MemoryEngine extends SyncEngine {
   keys(): string[]
 }
 
-function makeOrder(policy: Policy, random: () => number): Order {
-  switch (policy) {
-    case 'lru':
-      return new RecencyOrder()
-    case 'fifo':
-      return new InsertionOrder()
-    case 'lfu':
-      return new FrequencyOrder()
-    case 'rr':
-      return new RandomOrder(random)
-    default:
-      throw new ConfigurationError(`memory engine: unknown policy '${String(policy)}': use 'lru', 'lfu', 'fifo' or 'rr'`)
-  }
+const ORDERS: Record<Policy, new (random: () => number) => Order> = {
+  lru: RecencyOrder,
+  lfu: FrequencyOrder,
+  fifo: InsertionOrder,
+  rr: RandomOrder,
 }
 
 /**
@@ -78,14 +71,17 @@ function makeOrder(policy: Policy, random: () => number): Order {
 export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEngine {
   const maxsize = options.maxsize ?? DEFAULT_MAXSIZE
   if (!(maxsize >= 1) || (!Number.isInteger(maxsize) && maxsize !== Number.POSITIVE_INFINITY)) {
-    throw new ConfigurationError(`memory engine: maxsize must be a whole number ≥ 1 or Infinity, got ${String(maxsize)}`)
+    throw new ConfigurationError(`memory engine: maxsize must be a whole number ≥ 1 or Infinity, got ${maxsize}`)
   }
   const defaultTtl = options.ttl
-  if (defaultTtl !== undefined && !(defaultTtl > 0)) {
-    throw new ConfigurationError(`memory engine: ttl must be a positive number of milliseconds (omit it for no expiry), got ${String(defaultTtl)}`)
-  }
+  // Infinity is allowed here (no expiry), unlike in cache options.
+  if (defaultTtl !== undefined && defaultTtl !== Number.POSITIVE_INFINITY) parseDuration(defaultTtl, 'memory engine: ttl')
   const now = options.now ?? (() => Date.now())
-  const order = makeOrder(options.policy ?? 'lru', options.random ?? Math.random)
+  const policy = options.policy ?? 'lru'
+  if (!Object.hasOwn(ORDERS, policy)) {
+    throw new ConfigurationError(`memory engine: unknown policy '${String(policy)}': use 'lru', 'lfu', 'fifo' or 'rr'`)
+  }
+  const order = new ORDERS[policy](options.random ?? Math.random)
   const namespace = options.namespace
   const map = new Map<string, Entry>()
   let hits = 0
@@ -101,11 +97,12 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
     if (entry.expires !== 0) expiring--
   }
 
-  /** Removes the entry if it has expired; true if it is still live. */
-  const live = (entry: Entry): boolean => {
-    if (entry.expires === 0 || entry.expires > now()) return true
+  /** The live entry for `key`; an expired one is removed on the way. */
+  const find = (key: string): Entry | undefined => {
+    const entry = map.get(key)
+    if (entry === undefined || entry.expires === 0 || entry.expires > now()) return entry
     drop(entry)
-    return false
+    return undefined
   }
 
   const purge = (): void => {
@@ -124,13 +121,8 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
   // The hot path of the whole library: one Map lookup, no allocation, and the clock only for
   // entries that have a ttl.
   function get(key: string): unknown {
-    const entry = map.get(key)
+    const entry = find(key)
     if (entry === undefined) {
-      misses++
-      return MISS
-    }
-    if (entry.expires !== 0 && entry.expires <= now()) {
-      drop(entry)
       misses++
       return MISS
     }
@@ -142,7 +134,7 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
   function set(key: string, value: unknown, options?: SetOptions): void {
     if (closed) {
       throw new EngineError(
-        `memory engine${namespace ? ` '${namespace}'` : ''} is closed: create a new engine (or stop using this one after close())`,
+        `memory engine${namespace ? ` '${namespace}'` : ''} is closed: create a new engine to keep caching`,
       )
     }
     const expires = expiryOf(options)
@@ -173,10 +165,9 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
   }
 
   function remove(key: string): boolean {
-    const entry = map.get(key)
-    if (entry === undefined || !live(entry)) return false
-    drop(entry)
-    return true
+    const entry = find(key)
+    if (entry) drop(entry)
+    return entry !== undefined
   }
 
   function clear(): void {
@@ -198,10 +189,7 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
     delete: remove,
     clear,
     close,
-    has(key) {
-      const entry = map.get(key)
-      return entry !== undefined && live(entry)
-    },
+    has: (key) => find(key) !== undefined,
     size() {
       purge()
       return map.size
@@ -215,9 +203,8 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
       return [...map.keys()]
     },
     [Symbol.dispose]: close,
-    [Symbol.asyncDispose]() {
+    async [Symbol.asyncDispose]() {
       close()
-      return Promise.resolve()
     },
   }
   return engine

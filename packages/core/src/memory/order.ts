@@ -38,23 +38,20 @@ export interface Order {
 }
 
 /**
- * A circular doubly linked list of entries around a sentinel: `sentinel.next` is the oldest,
- * `sentinel.prev` the newest. The sentinel removes every null check from link and unlink.
+ * LRU: reads and writes move the entry to the newest end; the oldest is least recently used.
+ * A circular doubly linked list around a sentinel (`sentinel.next` is the oldest,
+ * `sentinel.prev` the newest), which removes every null check from link and unlink. Not Map
+ * delete + re-insert: measured on hits over 1000 keys, the re-insert (two more hash
+ * operations, and holes the Map must compact) was 3× slower per get.
  */
-class List {
-  readonly sentinel: Entry
+export class RecencyOrder implements Order {
+  readonly sentinel = new Entry('', undefined, 0)
 
   constructor() {
-    const sentinel = new Entry('', undefined, 0)
-    sentinel.prev = sentinel.next = sentinel
-    this.sentinel = sentinel
+    this.reset()
   }
 
-  get empty(): boolean {
-    return this.sentinel.next === this.sentinel
-  }
-
-  push(entry: Entry): void {
+  add(entry: Entry): void {
     const sentinel = this.sentinel
     const last = sentinel.prev!
     last.next = entry
@@ -63,54 +60,32 @@ class List {
     sentinel.prev = entry
   }
 
-  unlink(entry: Entry): void {
+  remove(entry: Entry): void {
     const prev = entry.prev!
     const next = entry.next!
     prev.next = next
     next.prev = prev
-    entry.prev = entry.next = null
+  }
+
+  read(entry: Entry): void {
+    this.write(entry)
   }
 
   /** Move to the newest end; already there (a hot key read twice in a row) costs one comparison. */
-  bump(entry: Entry): void {
-    const next = entry.next!
-    if (next === this.sentinel) return
-    const prev = entry.prev!
-    prev.next = next
-    next.prev = prev
-    this.push(entry)
+  write(entry: Entry): void {
+    if (entry.next === this.sentinel) return
+    this.remove(entry)
+    this.add(entry)
   }
 
-  oldest(): Entry | undefined {
+  victim(): Entry | undefined {
     const first = this.sentinel.next!
     return first === this.sentinel ? undefined : first
   }
 
   reset(): void {
-    this.sentinel.prev = this.sentinel.next = this.sentinel
-  }
-}
-
-/**
- * LRU: reads and writes move the entry to the newest end; the oldest is least recently used.
- * A linked list, not Map delete + re-insert: measured on hits over 1000 keys, the re-insert
- * (two more hash operations, and holes the Map must compact) was 3× slower per get.
- */
-export class RecencyOrder extends List implements Order {
-  add(entry: Entry): void {
-    this.push(entry)
-  }
-  read(entry: Entry): void {
-    this.bump(entry)
-  }
-  write(entry: Entry): void {
-    this.bump(entry)
-  }
-  remove(entry: Entry): void {
-    this.unlink(entry)
-  }
-  victim(): Entry | undefined {
-    return this.oldest()
+    const sentinel = this.sentinel
+    sentinel.prev = sentinel.next = sentinel
   }
 }
 
@@ -122,58 +97,51 @@ export class InsertionOrder extends RecencyOrder {
   override read(): void {}
 }
 
-/** A group of entries with the same read count, oldest first; buckets are ordered by count. */
-export class Bucket extends List {
-  freq: number
-  prevBucket: Bucket | null = null
-  nextBucket: Bucket | null = null
-  constructor(freq: number) {
-    super()
-    this.freq = freq
-  }
+/**
+ * A group of entries with the same use count, oldest first. Buckets form a ring in count order
+ * around the order's head bucket (count 0, never holds entries).
+ */
+export class Bucket extends RecencyOrder {
+  count = 0
+  up: Bucket = this
+  down: Bucket = this
 }
 
 /**
- * LFU in O(1) (Shah, Mitra & Matani, 2010): a linked list of frequency buckets, each a list of
- * entries. A use moves an entry to the next bucket up; the victim is the oldest entry of the
- * lowest bucket, i.e. the least frequently used and, among those, the one that reached that
- * count first. Storing counts as one use; overwriting counts as one more.
+ * LFU in O(1) (Shah, Mitra & Matani, 2010): a ring of count buckets, each a list of entries.
+ * A use moves an entry to the next bucket up; the victim is the oldest entry of the lowest
+ * bucket, i.e. the least frequently used and, among those, the one that reached that count
+ * first. Storing counts as one use; overwriting counts as one more.
  *
  * Hits must not allocate: a first version made a bucket per promotion and spent 90% of a
  * skewed-read benchmark in the garbage collector (~800 ns per get). Now an entry alone in its
  * bucket just bumps the bucket's count, and emptied buckets go to a free list for reuse.
  */
 export class FrequencyOrder implements Order {
-  #lowest: Bucket | null = null
-  /** Emptied buckets, chained through `nextBucket`; never more than the entries ever stored. */
+  readonly #head = new Bucket()
+  /** Emptied buckets, chained through `up`; never more than the entries ever stored. */
   #free: Bucket | null = null
 
   add(entry: Entry): void {
-    let first = this.#lowest
-    if (first === null || first.freq !== 1) first = this.#insertAfter(null, 1)
-    first.push(entry)
-    entry.bucket = first
+    const head = this.#head
+    this.#move(entry, head.up.count === 1 ? head.up : this.#insert(head, 1))
   }
 
   read(entry: Entry): void {
     const from = entry.bucket!
-    const freq = from.freq + 1
-    const next = from.nextBucket
-    const alone = from.sentinel.next === entry && entry.next === from.sentinel
-    if (next !== null && next.freq === freq) {
-      from.unlink(entry)
-      next.push(entry)
-      entry.bucket = next
-      if (alone) this.#drop(from)
-    } else if (alone) {
-      // The bucket order is unchanged: no bucket holds freq + 1, and none between.
-      from.freq = freq
-    } else {
-      const to = this.#insertAfter(from, freq)
-      from.unlink(entry)
-      to.push(entry)
-      entry.bucket = to
+    const count = from.count + 1
+    let to = from.up
+    if (to.count !== count) {
+      // No bucket holds count + 1. Alone, the entry takes its bucket up with it: the bucket
+      // order is unchanged, and nothing moves.
+      if (from.sentinel.next === entry && entry.next === from.sentinel) {
+        from.count = count
+        return
+      }
+      to = this.#insert(from, count)
     }
+    this.remove(entry)
+    this.#move(entry, to)
   }
 
   write(entry: Entry): void {
@@ -182,45 +150,41 @@ export class FrequencyOrder implements Order {
 
   remove(entry: Entry): void {
     const bucket = entry.bucket!
-    bucket.unlink(entry)
-    entry.bucket = null
-    if (bucket.empty) this.#drop(bucket)
+    bucket.remove(entry)
+    if (bucket.victim() === undefined) {
+      bucket.down.up = bucket.up
+      bucket.up.down = bucket.down
+      bucket.up = this.#free ?? bucket
+      this.#free = bucket
+    }
   }
 
   victim(): Entry | undefined {
-    return this.#lowest?.oldest()
+    return this.#head.up.victim()
   }
 
   reset(): void {
-    this.#lowest = null
+    const head = this.#head
+    head.up = head.down = head
     this.#free = null
   }
 
-  #insertAfter(before: Bucket | null, freq: number): Bucket {
-    let bucket = this.#free
-    if (bucket === null) bucket = new Bucket(freq)
-    else {
-      this.#free = bucket.nextBucket
-      bucket.freq = freq
-    }
-    const after = before === null ? this.#lowest : before.nextBucket
-    bucket.prevBucket = before
-    bucket.nextBucket = after
-    if (after) after.prevBucket = bucket
-    if (before) before.nextBucket = bucket
-    else this.#lowest = bucket
-    return bucket
+  #move(entry: Entry, to: Bucket): void {
+    to.add(entry)
+    entry.bucket = to
   }
 
-  #drop(bucket: Bucket): void {
-    const { prevBucket, nextBucket } = bucket
-    if (prevBucket) prevBucket.nextBucket = nextBucket
-    else this.#lowest = nextBucket
-    if (nextBucket) nextBucket.prevBucket = prevBucket
-    bucket.reset()
-    bucket.prevBucket = null
-    bucket.nextBucket = this.#free
-    this.#free = bucket
+  /** A bucket for `count` just above `below`, recycled when one is free. */
+  #insert(below: Bucket, count: number): Bucket {
+    const bucket = this.#free ?? new Bucket()
+    // The free list ends with a bucket pointing at itself.
+    this.#free = bucket.up === bucket ? null : bucket.up
+    bucket.count = count
+    bucket.down = below
+    bucket.up = below.up
+    below.up.down = bucket
+    below.up = bucket
+    return bucket
   }
 }
 
@@ -245,11 +209,9 @@ export class RandomOrder implements Order {
       slots[entry.index] = last
       last.index = entry.index
     }
-    entry.index = -1
   }
   victim(): Entry | undefined {
     const slots = this.#slots
-    if (slots.length === 0) return undefined
     // Clamp: a user-supplied random() may return exactly 1.
     return slots[Math.min(slots.length - 1, Math.floor(this.#random() * slots.length))]
   }

@@ -77,18 +77,18 @@ export function isAsyncFunction(fn: AnyFunction): boolean {
   return Object.getPrototypeOf(fn) === AsyncFunctionPrototype
 }
 
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
+// Primitives never count, as for `await`, unless someone gives a primitive's prototype a `then`.
+const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as { then?: unknown } | undefined)?.then === 'function'
 
 // Per-instance keys for decorated methods: a counter per object, held weakly so caching a
 // method never keeps an instance alive.
 const instanceIds = new WeakMap<object, number>()
 let nextInstanceId = 0
-function instanceId(self: unknown): string {
+function instanceId(self: unknown): number | string {
   if (self === null || (typeof self !== 'object' && typeof self !== 'function')) return '-'
   let id = instanceIds.get(self)
   if (id === undefined) instanceIds.set(self, (id = ++nextInstanceId))
-  return String(id)
+  return id
 }
 
 /** Build a `Cacher` for one wrapper (`mcache`, `bcache`, ...). */
@@ -100,7 +100,7 @@ export function makeCacher<C extends AnyFunction>(options: CacheOptions | undefi
       throw new TypeError(`a cacher wraps a function; got ${fn === null ? 'null' : typeof fn}. Use mcache(options)(fn)`)
     }
     if (context !== undefined && context.kind !== 'method') {
-      throw new TypeError(`cache decorators apply to methods, not to a ${String(context.kind)}`)
+      throw new TypeError(`cache decorators apply to methods, not to a ${context.kind}`)
     }
     return memoize(fn, config, setup, context !== undefined)
   }) as Cacher<C>
@@ -115,13 +115,14 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
     engine = setup.createEngine(config, namespace, mode)
   } else {
     const definition = selectEngine(config, { ...(setup.chooseNeeds?.(config, fn) ?? setup.needs), mode })
+    const engineConfig = { ...config, namespace }
     try {
-      engine = definition.create({ ...config, namespace })
+      engine = definition.create(engineConfig)
     } catch (error) {
       // ucache: an engine that cannot open (corrupt file, unwritable folder) is a run-time
       // failure like any other: the function runs uncached and opening is retried later.
       if (!setup.degrade) throw error
-      engine = setup.degrade.reopening(definition, { ...config, namespace })
+      engine = setup.degrade.reopening(definition, engineConfig)
     }
   }
   const userKey = config.key as ((...args: unknown[]) => string) | undefined
@@ -129,10 +130,7 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
   const name = fn.name || 'anonymous'
   const counters = { hits: 0, misses: 0, written: 0 }
 
-  const cached =
-    engine.capabilities.mode === 'sync'
-      ? syncCached(fn, engine as SyncEngine, keyOf, perInstance, asyncFn, counters, setup.degrade?.health(engine.name))
-      : asyncCached(fn, engine as AsyncEngine, keyOf, perInstance, counters, setup.degrade?.health(engine.name))
+  const cached = cachedCall(fn, engine, keyOf, perInstance, asyncFn, counters, setup.degrade?.health(engine.name))
 
   const info = (): CacheInfo => ({
     hits: counters.hits,
@@ -141,13 +139,20 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
     maxsize: config.maxsize,
     engine: engine.name,
   })
-  const clear = async () => {
-    await engine.clear()
-    counters.written = 0
+  // getStats() holds `tracked` weakly; the cached function holds it strongly (cacheClear
+  // refers to it), so it lives as long as the function does.
+  const tracked = {
+    name,
+    namespace,
+    info,
+    async clear() {
+      await engine.clear()
+      counters.written = 0
+    },
   }
   const controls: CacheControls<Parameters<F>> = {
     cacheInfo: info,
-    cacheClear: clear,
+    cacheClear: () => tracked.clear(),
     cacheDelete: async (...args) => {
       if (perInstance) throw new TypeError('cacheDelete on a decorated method needs the instance: use cacheClear, or a custom key')
       return engine.delete(keyOf(args))
@@ -159,15 +164,10 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
     length: { value: fn.length, configurable: true },
   })
   Object.assign(cached, controls)
-  // getStats() holds this weakly; the cached function holds it strongly, so it lives as long
-  // as the function does.
-  const tracked = { name, namespace, info, clear }
-  Object.defineProperty(cached, TRACKED, { value: tracked })
   track(tracked)
   return cached as unknown as Cached<F>
 }
 
-const TRACKED = Symbol('twat-cache.tracked')
 type KeyOf = (args: unknown[]) => string
 interface Counters {
   hits: number
@@ -175,30 +175,85 @@ interface Counters {
   written: number
 }
 
-function syncCached(
+/**
+ * The cached function. Sync engines answer inline: a hit for a sync function returns the
+ * value itself, with no Promise allocated. What settles later goes through `settle`.
+ */
+function cachedCall(
   fn: AnyFunction,
-  engine: SyncEngine,
+  engine: Engine,
   keyOf: KeyOf,
   perInstance: boolean,
   asyncFn: boolean,
   counters: Counters,
   degrading: Health | undefined,
 ) {
+  const sync = engine.capabilities.mode === 'sync'
   const inflight = new Map<string, Promise<unknown>>()
   const degrade = degrading !== undefined
   const health = degrading ?? STRICT
-  // Set once the function is seen to return promises, so hits are returned as promises too.
-  let returnsPromise = asyncFn
+  // Set once the function is seen to return promises (from the start for async functions and
+  // engines), so hits and key errors are returned as promises too.
+  let returnsPromise = asyncFn || !sync
+  // A call on an async engine that fails before its first `await` (an engine or a function
+  // that throws synchronously) settles before the caller has registered its promise.
+  // `calling` tells that case apart (promise callbacks run on an empty stack), and
+  // `settledEarly` tells the caller not to register a promise that nothing would remove.
+  let calling = 0
+  let settledEarly = false
+
   const store = (key: string, value: unknown) => {
     if (degrade && health.bypass()) return
     try {
-      engine.set(key, value)
+      ;(engine as SyncEngine).set(key, value)
       counters.written++
       if (degrade) health.ok()
     } catch (error) {
       health.fail(error)
     }
   }
+
+  /**
+   * Everything that settles later: on an async engine the whole call (lookup, run, store);
+   * on a sync engine the `result` promise of a run that already started. The value is stored
+   * once it resolves (TTL counts from resolution); a rejection is never stored.
+   */
+  async function settle(self: unknown, key: string, args: unknown[], result?: unknown): Promise<unknown> {
+    try {
+      if (!sync) {
+        if (!(degrade && health.bypass())) {
+          let hit: unknown = MISS
+          try {
+            hit = await engine.get(key)
+          } catch (error) {
+            health.fail(error)
+          }
+          if (hit !== MISS) {
+            counters.hits++
+            if (degrade) health.ok()
+            return hit
+          }
+        }
+        counters.misses++
+        result = fn.apply(self, args)
+      }
+      const value = await result
+      if (!(degrade && health.bypass())) {
+        try {
+          await engine.set(key, value)
+          counters.written++
+          if (degrade) health.ok()
+        } catch (error) {
+          health.fail(error)
+        }
+      }
+      return value
+    } finally {
+      if (calling === 0) inflight.delete(key)
+      else settledEarly = true
+    }
+  }
+
   return function (this: unknown, ...args: unknown[]): unknown {
     let key: string
     try {
@@ -208,101 +263,42 @@ function syncCached(
       if (returnsPromise) return Promise.reject(error)
       throw error
     }
-    if (!(degrade && health.bypass())) {
-      let hit: unknown = MISS
-      try {
-        hit = engine.get(key)
-        if (degrade) health.ok()
-      } catch (error) {
-        health.fail(error)
-      }
-      if (hit !== MISS) {
-        counters.hits++
-        // A hit for a sync function returns the value itself: no Promise is allocated.
-        return returnsPromise ? Promise.resolve(hit) : hit
-      }
-    }
-    if (returnsPromise) {
-      const pending = inflight.get(key)
-      if (pending) {
-        counters.hits++
-        return pending
+    if (sync) {
+      if (!(degrade && health.bypass())) {
+        let hit: unknown = MISS
+        try {
+          hit = (engine as SyncEngine).get(key)
+          if (degrade) health.ok()
+        } catch (error) {
+          health.fail(error)
+        }
+        if (hit !== MISS) {
+          counters.hits++
+          return returnsPromise ? Promise.resolve(hit) : hit
+        }
       }
     }
-    counters.misses++
-    const result = fn.apply(this, args)
-    if (!isThenable(result)) {
-      store(key, result)
-      return result
-    }
-    returnsPromise = true
-    // Share the in-flight call; store the value only once it resolves (TTL counts from
-    // resolution) and never store a rejection.
-    const shared = Promise.resolve(result).then(
-      (value) => {
-        inflight.delete(key)
-        store(key, value)
-        return value
-      },
-      (error: unknown) => {
-        inflight.delete(key)
-        throw error
-      },
-    )
-    inflight.set(key, shared)
-    return shared
-  }
-}
-
-function asyncCached(fn: AnyFunction, engine: AsyncEngine, keyOf: KeyOf, perInstance: boolean, counters: Counters, degrading: Health | undefined) {
-  const inflight = new Map<string, Promise<unknown>>()
-  const degrade = degrading !== undefined
-  const health = degrading ?? STRICT
-
-  async function lookupOrRun(self: unknown, key: string, args: unknown[]): Promise<unknown> {
-    if (!(degrade && health.bypass())) {
-      let hit: unknown = MISS
-      try {
-        hit = await engine.get(key)
-      } catch (error) {
-        health.fail(error)
-      }
-      if (hit !== MISS) {
-        counters.hits++
-        if (degrade) health.ok()
-        return hit
-      }
-    }
-    counters.misses++
-    const value = await fn.apply(self, args)
-    if (!(degrade && health.bypass())) {
-      try {
-        await engine.set(key, value)
-        counters.written++
-        if (degrade) health.ok()
-      } catch (error) {
-        health.fail(error)
-      }
-    }
-    return value
-  }
-
-  return function (this: unknown, ...args: unknown[]): Promise<unknown> {
-    let key: string
-    try {
-      key = perInstance ? `${instanceId(this)}:${keyOf(args)}` : keyOf(args)
-    } catch (error) {
-      // An async function reports every failure through its promise, a key error included.
-      return Promise.reject(error)
-    }
-    const pending = inflight.get(key)
+    let pending = returnsPromise ? inflight.get(key) : undefined
     if (pending) {
       counters.hits++
       return pending
     }
-    const call = lookupOrRun(this, key, args).finally(() => inflight.delete(key))
-    inflight.set(key, call)
-    return call
+    let result: unknown
+    if (sync) {
+      counters.misses++
+      result = fn.apply(this, args)
+      if (!isThenable(result)) {
+        store(key, result)
+        return result
+      }
+      returnsPromise = true
+    }
+    // Concurrent calls share this promise until it settles.
+    calling++
+    pending = settle(this, key, args, result)
+    calling--
+    if (settledEarly) settledEarly = false
+    else inflight.set(key, pending)
+    return pending
   }
 }
-
