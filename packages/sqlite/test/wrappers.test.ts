@@ -68,3 +68,30 @@ describe('a cache file that is not a database', () => {
     }
   })
 })
+
+describe('decorated methods on a persistent engine', () => {
+  it('scope instance keys to this process, so another process cannot read them as its own instances', () => {
+    let runs = 0
+    class Repo {
+      constructor(readonly prefix: string) {}
+      @bcache({ cacheDir, folderName: 'methods', namespace: 'repo-find' })
+      find(id: string) {
+        runs++
+        return `${this.prefix}${id}`
+      }
+    }
+    const a = new Repo('a')
+    const b = new Repo('b')
+    expect(a.find('1')).toBe('a1')
+    expect(b.find('1')).toBe('b1')
+    expect(a.find('1')).toBe('a1')
+    expect(runs).toBe(2)
+    const engine = (Repo.prototype.find as unknown as { engine: { keys(): Iterable<string> } }).engine
+    const keys = [...engine.keys()]
+    expect(keys).toHaveLength(2)
+    // Instance counters restart in every process: a bare "1:" prefix would be read by the first
+    // instance of the next process. Each key carries a per-process token before the counter.
+    for (const key of keys) expect(key).toMatch(/^[0-9a-z]{6,}\.\d+:/)
+    expect(new Set(keys.map((k) => k.split('.')[0])).size).toBe(1)
+  })
+})
