@@ -212,13 +212,6 @@ function cachedCall(
   // Set once the function is seen to return promises (from the start for async functions and
   // engines), so hits and key errors are returned as promises too.
   let returnsPromise = asyncFn || !sync
-  // A call on an async engine that fails before its first `await` (an engine or a function
-  // that throws synchronously) settles before the caller has registered its promise.
-  // `calling` tells that case apart (promise callbacks run on an empty stack), and
-  // `settledEarly` tells the caller not to register a promise that nothing would remove.
-  let calling = 0
-  let settledEarly = false
-
   const store = (key: string, value: unknown) => {
     if (degrade && health.bypass()) return
     try {
@@ -231,29 +224,13 @@ function cachedCall(
   }
 
   /**
-   * Everything that settles later: on an async engine the whole call (lookup, run, store);
-   * on a sync engine the `result` promise of a run that already started. The value is stored
-   * once it resolves (TTL counts from resolution); a rejection is never stored.
+   * A run that settles later: its value is stored once it resolves (TTL counts from
+   * resolution); a rejection is never stored. Registered as in flight until it settles, so
+   * concurrent callers share it. `await` comes first, so the `finally` always runs after the
+   * caller has registered the promise.
    */
-  async function settle(self: unknown, key: string, args: unknown[], result?: unknown): Promise<unknown> {
+  async function settle(key: string, result: unknown): Promise<unknown> {
     try {
-      if (!sync) {
-        if (!(degrade && health.bypass())) {
-          let hit: unknown = MISS
-          try {
-            hit = await engine.get(key)
-          } catch (error) {
-            health.fail(error)
-          }
-          if (hit !== MISS) {
-            counters.hits++
-            if (degrade) health.ok()
-            return hit
-          }
-        }
-        counters.misses++
-        result = fn.apply(self, args)
-      }
       const value = await result
       if (!(degrade && health.bypass())) {
         try {
@@ -266,9 +243,42 @@ function cachedCall(
       }
       return value
     } finally {
-      if (calling === 0) inflight.delete(key)
-      else settledEarly = true
+      inflight.delete(key)
     }
+  }
+
+  const track = (key: string, result: unknown): Promise<unknown> => {
+    const pending = settle(key, result)
+    inflight.set(key, pending)
+    return pending
+  }
+
+  /**
+   * An async engine's call. Hits do not touch the in-flight map (measured: its set and delete
+   * were a quarter of a hit); a miss joins a run another caller started while it looked up, so
+   * callers that arrive together still share one run.
+   */
+  async function lookup(self: unknown, key: string, args: unknown[]): Promise<unknown> {
+    if (!(degrade && health.bypass())) {
+      let hit: unknown = MISS
+      try {
+        hit = await engine.get(key)
+      } catch (error) {
+        health.fail(error)
+      }
+      if (hit !== MISS) {
+        counters.hits++
+        if (degrade) health.ok()
+        return hit
+      }
+    }
+    const pending = inflight.get(key)
+    if (pending) {
+      counters.hits++
+      return pending
+    }
+    counters.misses++
+    return track(key, fn.apply(self, args))
   }
 
   return function (this: unknown, ...args: unknown[]): unknown {
@@ -300,27 +310,19 @@ function cachedCall(
         }
       }
     }
-    let pending = returnsPromise ? inflight.get(key) : undefined
+    const pending = returnsPromise ? inflight.get(key) : undefined
     if (pending) {
       counters.hits++
       return pending
     }
-    let result: unknown
-    if (sync) {
-      counters.misses++
-      result = fn.apply(this, args)
-      if (!isThenable(result)) {
-        store(key, result)
-        return result
-      }
-      returnsPromise = true
+    if (!sync) return lookup(this, key, args)
+    counters.misses++
+    const result = fn.apply(this, args)
+    if (!isThenable(result)) {
+      store(key, result)
+      return result
     }
-    // Concurrent calls share this promise until it settles.
-    calling++
-    pending = settle(this, key, args, result)
-    calling--
-    if (settledEarly) settledEarly = false
-    else inflight.set(key, pending)
-    return pending
+    returnsPromise = true
+    return track(key, result)
   }
 }
