@@ -1,48 +1,16 @@
-import { SCHEMA_VERSION } from './options.js'
 import { renameSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { ConcurrencyError, EngineError, ResourceError, log } from '@twat-cache/core'
 import { ensureFile } from '@twat-cache/core/node'
 import { AccessLog } from './access.js'
 import type { ResolvedSqliteOptions } from './options.js'
+import { TABLE, ensureSchema } from './schema.js'
 
 /**
  * One connection per database file per process, shared by every engine on that file and
  * closed when the last of them closes. SQLite serializes writers per file anyway; a
  * connection per engine would only multiply file handles, page caches and WAL readers.
  */
-
-/** Bumped when the table layout changes; an older file is migrated, a newer one refused. */
-/** Marks the file as a twat-cache database (`PRAGMA application_id`, "twC1"). */
-const APPLICATION_ID = 0x74774331
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS twat_cache_entries (
-  namespace  TEXT    NOT NULL,
-  key        TEXT    NOT NULL,
-  value      BLOB    NOT NULL,
-  -- Unix milliseconds; NULL never expires.
-  expires_at INTEGER,
-  -- Eviction order, lowest goes first: last use (lru), insertion (fifo), reads (lfu), random (rr).
-  rank       INTEGER NOT NULL,
-  PRIMARY KEY (namespace, key)
-);
-CREATE INDEX IF NOT EXISTS twat_cache_entries_expiry ON twat_cache_entries (expires_at) WHERE expires_at IS NOT NULL;
-CREATE INDEX IF NOT EXISTS twat_cache_entries_rank ON twat_cache_entries (namespace, rank);
--- Entry counts per namespace, kept exact by triggers (in the writer's transaction, so across
--- processes too): the maxsize check on every write is a key lookup, not a COUNT(*) scan.
-CREATE TABLE IF NOT EXISTS twat_cache_counts (
-  namespace TEXT PRIMARY KEY,
-  entries   INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TRIGGER IF NOT EXISTS twat_cache_count_insert AFTER INSERT ON twat_cache_entries BEGIN
-  INSERT INTO twat_cache_counts (namespace, entries) VALUES (new.namespace, 1)
-    ON CONFLICT (namespace) DO UPDATE SET entries = entries + 1;
-END;
-CREATE TRIGGER IF NOT EXISTS twat_cache_count_delete AFTER DELETE ON twat_cache_entries BEGIN
-  UPDATE twat_cache_counts SET entries = entries - 1 WHERE namespace = old.namespace;
-END;
-`
 
 export interface Connection {
   readonly path: string
@@ -57,9 +25,6 @@ export interface Connection {
   /** A prepared statement, compiled once per connection. */
   statement(sql: string): Database.Statement
 }
-
-/** The entries table, named so it cannot collide with anything else in a shared file. */
-export const TABLE = 'twat_cache_entries'
 
 const open = new Map<string, Connection>()
 
@@ -144,19 +109,7 @@ function setUp(db: Database.Database, options: ResolvedSqliteOptions): void {
     log('warn', 'sqlite', `${db.name}: WAL mode unavailable (journal_mode=${String(mode)}); concurrent processes will wait on each other more`)
   }
   db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
-  const version = db.pragma('user_version', { simple: true }) as number
-  if (version > SCHEMA_VERSION) {
-    throw new EngineError(
-      `${db.name} was written by a newer @twat-cache/sqlite (schema ${version}, this one knows ${SCHEMA_VERSION}): upgrade @twat-cache/sqlite, or use another folderName`,
-    )
-  }
-  if (version === SCHEMA_VERSION) return
-  // IMMEDIATE: two processes creating the schema at once must not both try.
-  db.transaction(() => {
-    db.exec(SCHEMA)
-    db.pragma(`application_id = ${APPLICATION_ID}`)
-    db.pragma(`user_version = ${SCHEMA_VERSION}`)
-  }).immediate()
+  ensureSchema(db)
 }
 
 function isCorruption(error: unknown): boolean {

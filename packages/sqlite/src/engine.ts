@@ -11,10 +11,11 @@ import {
   warnOnce,
 } from '@twat-cache/core'
 import { type EncodeOptions, decodeValue, encodeValue, resolveCacheDir } from '@twat-cache/core/node'
-import { type Connection, TABLE as T, acquire, release, translate } from './connection.js'
+import { type Connection, acquire, release, translate } from './connection.js'
 import { parseSqliteOptions } from './options.js'
+import { INLINE_VALUE_MAX, TABLE as T, VALUES_TABLE as V } from './schema.js'
 
-export { SCHEMA_VERSION } from './options.js'
+export { SCHEMA_VERSION } from './schema.js'
 export { type ResolvedSqliteOptions, type SqliteEngineOptions, parseSqliteOptions, sqliteOptionsSchema } from './options.js'
 
 export const ENGINE_NAME = 'sqlite'
@@ -43,34 +44,42 @@ export interface SqliteEngine extends SyncEngine {
 /** Reads remembered for lru/lfu before they are written; more than this flushes at once. */
 const MAX_PENDING_READS = 10_000
 const SQL = {
-  get: `SELECT value, expires_at FROM ${T} WHERE namespace = ? AND key = ?`,
+  // Expiry is checked in SQL and only the value comes back: the hit path is one native call
+  // that returns a Buffer (pluck), with no row array to build and no second clock read.
+  get: `SELECT CASE WHEN value_id IS NULL THEN value ELSE (SELECT value FROM ${V} WHERE id = value_id) END
+    FROM ${T} WHERE namespace = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)`,
   expiry: `SELECT expires_at FROM ${T} WHERE namespace = ? AND key = ?`,
+  insertValue: `INSERT INTO ${V} (value) VALUES (?)`,
   /** lru and fifo: a write is a use, so it moves the entry to the young end. */
-  upsertRanked: `INSERT INTO ${T} (namespace, key, value, expires_at, rank) VALUES (?, ?, ?, ?, ?)
-    ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, rank = excluded.rank`,
+  upsertRanked: `INSERT INTO ${T} (namespace, key, value, value_id, expires_at, rank, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, value_id = excluded.value_id, expires_at = excluded.expires_at, rank = excluded.rank`,
   /** lfu and rr: an overwrite keeps the read count (lfu) or the random draw (rr). */
-  upsertKeepRank: `INSERT INTO ${T} (namespace, key, value, expires_at, rank) VALUES (?, ?, ?, ?, ?)
-    ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
+  upsertKeepRank: `INSERT INTO ${T} (namespace, key, value, value_id, expires_at, rank, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, value_id = excluded.value_id, expires_at = excluded.expires_at`,
   count: `SELECT entries FROM twat_cache_counts WHERE namespace = ?`,
   purge: `DELETE FROM ${T} WHERE expires_at <= ?`,
-  // The entry just written is never the victim: with maxsize ≥ 1 it always fits.
-  victims: `SELECT rowid, key FROM ${T} WHERE namespace = ? AND key <> ? ORDER BY rank, rowid LIMIT ?`,
-  deleteRow: `DELETE FROM ${T} WHERE rowid = ?`,
+  /** The soonest expiry in the file (NULL when nothing expires): one step in the expiry index. */
+  nextExpiry: `SELECT min(expires_at) FROM ${T} WHERE expires_at IS NOT NULL`,
+  // The entry just written is never the victim: with maxsize ≥ 1 it always fits. Ties (lfu)
+  // go to the oldest entry. Covered by the rank index.
+  victims: `SELECT key FROM ${T} WHERE namespace = ? AND key <> ? ORDER BY rank, seq LIMIT ?`,
+  deleteRow: `DELETE FROM ${T} WHERE namespace = ? AND key = ?`,
   delete: `DELETE FROM ${T} WHERE namespace = ? AND key = ? RETURNING expires_at`,
   clear: `DELETE FROM ${T} WHERE namespace = ?`,
   clearCount: `DELETE FROM twat_cache_counts WHERE namespace = ?`,
   size: `SELECT COUNT(*) FROM ${T} WHERE namespace = ? AND (expires_at IS NULL OR expires_at > ?)`,
-  keys: `SELECT key FROM ${T} WHERE namespace = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY rowid`,
+  keys: `SELECT key FROM ${T} WHERE namespace = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY seq`,
 } as const
 
 let lastTick = 0
 /**
- * A rank for lru/fifo: wall-clock microseconds made strictly increasing within the process, so
- * ranks from different processes interleave by time and ranks from one process never tie.
- * Safe as a double until the year 2255.
+ * A rank for lru/fifo and the `seq` of every write: wall-clock microseconds (from `ms`, the
+ * caller's one clock read) made strictly increasing within the process, so ticks from different
+ * processes interleave by time and ticks from one process never tie. Safe as a double until
+ * the year 2255.
  */
-function tick(): number {
-  const now = Date.now() * 1000
+function tick(ms: number): number {
+  const now = ms * 1000
   lastTick = now > lastTick ? now : lastTick + 1
   return lastTick
 }
@@ -96,12 +105,14 @@ export function createSqliteEngine(input: SqliteEngineInput = {}): SqliteEngine 
   const connection: Connection = acquire(path, { ...options, secure: config.secure })
   const { db } = connection
 
-  const getRow = connection.statement(SQL.get).raw(true)
+  const getValue = connection.statement(SQL.get).pluck(true)
   const readExpiry = connection.statement(SQL.expiry).pluck(true)
+  const insertValue = connection.statement(SQL.insertValue)
   const upsert = connection.statement(policy === 'lru' || policy === 'fifo' ? SQL.upsertRanked : SQL.upsertKeepRank)
   const count = connection.statement(SQL.count).pluck(true)
   const purge = connection.statement(SQL.purge)
-  const pickVictims = connection.statement(SQL.victims).raw(true)
+  const nextExpiry = connection.statement(SQL.nextExpiry).pluck(true)
+  const pickVictims = connection.statement(SQL.victims).pluck(true)
   const deleteRow = connection.statement(SQL.deleteRow)
   const remove = connection.statement(SQL.delete).pluck(true)
   const clearRows = connection.statement(SQL.clear)
@@ -122,9 +133,9 @@ export function createSqliteEngine(input: SqliteEngineInput = {}): SqliteEngine 
   /** Delete the `excess` lowest-ranked entries, first writing recorded reads of any candidate. */
   const evict = (key: string, excess: number): void => {
     for (;;) {
-      const victims = pickVictims.all(namespace, key, excess) as [number, string][]
+      const victims = pickVictims.all(namespace, key, excess) as string[]
       let reordered = false
-      for (const [, victim] of victims) {
+      for (const victim of victims) {
         if (access.has(namespace, victim)) {
           access.flushKey(namespace, victim)
           reordered = true
@@ -132,7 +143,7 @@ export function createSqliteEngine(input: SqliteEngineInput = {}): SqliteEngine 
       }
       // Each round writes at least one recorded read, so this ends.
       if (reordered) continue
-      for (const [rowid] of victims) deleteRow.run(rowid)
+      for (const victim of victims) deleteRow.run(namespace, victim)
       return
     }
   }
@@ -141,8 +152,15 @@ export function createSqliteEngine(input: SqliteEngineInput = {}): SqliteEngine 
   // writes gets SQLITE_BUSY without waiting when another process committed in between.
   const flushReads = db.transaction(() => access.flushAll()).immediate
   const write = db.transaction((key: string, bytes: Uint8Array, expiresAt: number | null, now: number) => {
-    const rank = policy === 'rr' ? Math.floor(Math.random() * 2 ** 52) : policy === 'lfu' ? 0 : tick()
-    upsert.run(namespace, key, bytes, expiresAt, rank)
+    // seq is kept by an overwrite (the upserts leave it alone), so it records the first write.
+    const seq = tick(now)
+    const rank = policy === 'rr' ? Math.floor(Math.random() * 2 ** 52) : policy === 'lfu' ? 0 : seq
+    if (bytes.byteLength > INLINE_VALUE_MAX) {
+      const id = insertValue.run(bytes).lastInsertRowid
+      upsert.run(namespace, key, null, id, expiresAt, rank, seq)
+    } else {
+      upsert.run(namespace, key, bytes, null, expiresAt, rank, seq)
+    }
     if (++connection.writes >= options.purgeEvery) {
       connection.writes = 0
       purge.run(now)
@@ -151,8 +169,13 @@ export function createSqliteEngine(input: SqliteEngineInput = {}): SqliteEngine 
     let entries = count.get(namespace) as number
     if (entries > maxsize) {
       // Expired rows first: evicting a live entry while dead ones take up room would be wrong.
-      purge.run(now)
-      entries = count.get(namespace) as number
+      // A full cache gets here on every miss, so the DELETE (and the recount) runs only when
+      // the expiry index says some row has expired.
+      const soonest = nextExpiry.get() as number | null
+      if (soonest !== null && soonest <= now) {
+        purge.run(now)
+        entries = count.get(namespace) as number
+      }
       if (entries > maxsize) evict(key, entries - maxsize)
     }
   }).immediate
@@ -162,10 +185,11 @@ export function createSqliteEngine(input: SqliteEngineInput = {}): SqliteEngine 
     clearCount.run(namespace)
   }).immediate
 
-  const touch = (key: string): void => {
-    if (policy === 'lru') access.recordUse(namespace, key, tick())
+  /** Record a read at `now` (the clock read of the get that hit: one per hit). */
+  const touch = (key: string, now: number): void => {
+    if (policy === 'lru') access.recordUse(namespace, key, tick(now))
     else access.recordRead(namespace, key)
-    if (access.size >= MAX_PENDING_READS || Date.now() - access.lastFlush >= options.accessFlushMs) {
+    if (access.size >= MAX_PENDING_READS || now - access.lastFlush >= options.accessFlushMs) {
       try {
         flushReads()
       } catch (error) {
@@ -200,25 +224,26 @@ export function createSqliteEngine(input: SqliteEngineInput = {}): SqliteEngine 
 
     get(key: string): unknown {
       checkOpen()
-      let row: [Uint8Array, number | null] | undefined
+      const now = Date.now()
+      let bytes: Uint8Array | undefined
       try {
-        row = getRow.get(namespace, key) as [Uint8Array, number | null] | undefined
+        bytes = getValue.get(namespace, key, now) as Uint8Array | undefined
       } catch (error) {
         fail(error, 'read from')
       }
-      if (row === undefined || (row[1] !== null && row[1] <= Date.now())) {
+      if (bytes === undefined) {
         misses++
         return MISS
       }
       let value: unknown
       try {
-        value = decodeValue(row[0], codec)
+        value = decodeValue(bytes, codec)
       } catch (error) {
         undecodable(key, error)
         misses++
         return MISS
       }
-      if (tracksReads) touch(key)
+      if (tracksReads) touch(key, now)
       hits++
       return value
     },

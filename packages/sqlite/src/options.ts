@@ -27,7 +27,7 @@ export const sqliteOptionsSchema = z.strictObject({
   synchronous: z.optional(z.enum(['normal', 'full'])),
   /**
    * Expired rows are deleted once every this many writes to the file (one indexed DELETE), and
-   * whenever a namespace reaches `maxsize`.
+   * by a write that takes a namespace past `maxsize` while some row has expired.
    * @default 500
    */
   purgeEvery: z.optional(z.number().check(z.int(), z.minimum(1))),
@@ -79,6 +79,3 @@ export function parseSqliteOptions(input: Record<string, unknown> | undefined): 
     onCorrupt: data.onCorrupt ?? 'throw',
   }
 }
-
-/** Version of the table layout; a file written by a newer layout is refused with a clear error. */
-export const SCHEMA_VERSION = 1

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MISS } from '../../core/src/types.js'
 import { createSqliteEngine } from '../src/engine.js'
 import { bundleChild, runChild, startChild } from './fixtures/children.js'
+import { stored } from './fixtures/stored.js'
+import { createV1Database } from './fixtures/v1.js'
 
 let bundle: string
 let root: string
@@ -29,6 +31,7 @@ interface HammerResult {
   size: number
   errors: string[]
   errorCount: number
+  seeded: number
 }
 
 describe('several processes on one cache folder', () => {
@@ -63,11 +66,47 @@ describe('several processes on one cache folder', () => {
       const counted = db.prepare(`SELECT entries FROM twat_cache_counts WHERE namespace = 'hammer'`).pluck().get()
       const actual = db.prepare(`SELECT COUNT(*) FROM twat_cache_entries WHERE namespace = 'hammer'`).pluck().get()
       expect(counted).toBe(actual)
+      const orphans = `SELECT COUNT(*) FROM twat_cache_values WHERE id NOT IN (SELECT value_id FROM twat_cache_entries WHERE value_id IS NOT NULL)`
+      expect(db.prepare(orphans).pluck().get()).toBe(0)
+      expect(db.prepare('SELECT COUNT(*) FROM twat_cache_values').pluck().get()).toBeGreaterThan(0)
     } finally {
       db.close()
     }
     const total = results.reduce((sum, r) => sum + r.sets + r.gets, 0)
     console.info(`[sqlite multi-process] 4 processes, ${durationMs} ms: ${total} operations, ${results.map((r) => r.sets).join('/')} sets`)
+  }, 30_000)
+
+  it('4 processes opening a schema-1 file at once: one migrates it, all read its entries', async () => {
+    const cacheDir = join(root, 'migrate')
+    const path = join(cacheDir, 'shared', 'cache.db')
+    const keys = Array.from({ length: 64 }, (_, i) => `k${i}`)
+    createV1Database(
+      path,
+      keys.map((key, rank) => ({ namespace: 'hammer', key, value: stored(key, rank, 0), rank })),
+    )
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => runChild<HammerResult>(bundle, ['hammer', cacheDir, '1000'])),
+    )
+    for (const r of results) {
+      expect(r.errors).toEqual([])
+      expect(r.opened).toBe(true)
+      expect(r.wrong).toBe(0)
+      expect(r.size).toBeLessThanOrEqual(50)
+    }
+    // Entries written by the v1 file's owner were read after the migration.
+    expect(results.reduce((sum, r) => sum + r.seeded, 0)).toBeGreaterThan(0)
+    const db = new Database(path, { readonly: true })
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(2)
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+      const counted = db.prepare(`SELECT entries FROM twat_cache_counts WHERE namespace = 'hammer'`).pluck().get()
+      expect(counted).toBe(db.prepare(`SELECT COUNT(*) FROM twat_cache_entries WHERE namespace = 'hammer'`).pluck().get())
+      // No out-of-line value outlives its entry, whoever wrote or evicted it.
+      const orphans = `SELECT COUNT(*) FROM twat_cache_values WHERE id NOT IN (SELECT value_id FROM twat_cache_entries WHERE value_id IS NOT NULL)`
+      expect(db.prepare(orphans).pluck().get()).toBe(0)
+    } finally {
+      db.close()
+    }
   }, 30_000)
 
   it('a process killed with SIGKILL mid-writes leaves a database the next process opens and uses', async () => {
