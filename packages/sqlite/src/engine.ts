@@ -15,7 +15,7 @@ import { type Connection, acquire, release, translate } from './connection.js'
 import { parseSqliteOptions } from './options.js'
 import { INLINE_VALUE_MAX, TABLE as T, VALUES_TABLE as V } from './schema.js'
 
-export { SCHEMA_VERSION } from './schema.js'
+export { SCHEMA_VERSION } from './version.js'
 export { type ResolvedSqliteOptions, type SqliteEngineOptions, parseSqliteOptions, sqliteOptionsSchema } from './options.js'
 
 export const ENGINE_NAME = 'sqlite'

@@ -1,15 +1,7 @@
 import type Database from 'better-sqlite3'
 import { EngineError } from '@twat-cache/core'
+import { SCHEMA_VERSION } from './version.js'
 
-/**
- * Version of the table layout, in `PRAGMA user_version`. An older file is migrated when it is
- * opened; a newer one is refused with a clear error.
- *
- * - 1: a rowid table with a `(namespace, key)` primary key.
- * - 2: the entries table is `WITHOUT ROWID` (a lookup is one B-tree search instead of two) and
- *   large values live in `twat_cache_values`; `seq` replaces the rowid as the insertion order.
- */
-export const SCHEMA_VERSION = 2
 
 /** The entries table, named so it cannot collide with anything else in a shared file. */
 export const TABLE = 'twat_cache_entries'
