@@ -3,6 +3,7 @@
 // bytes per entry for 100k small entries. Target: on the hit path the wrapper adds at most 15%
 // over raw library + key building (mcache ≥ 0.87× raw).
 import { MISS, createEngine, createMemoryEngine, mcache, stableKey } from '@twat-cache/core'
+import { engineMemo } from './engine-memo.js'
 import { compileLoop, heapGrowth, pairedRatio, printRace, race, recordTable } from './harness.js'
 
 const SETS = 1_000
@@ -147,28 +148,6 @@ async function warm(call, isAsync) {
   for (const [id, o] of sets) {
     const got = isAsync ? await call(id, o) : call(id, o)
     if (got !== f(id, o)) throw new Error(`wrong result ${got} for f(${id})`)
-  }
-}
-
-/** The engine alone, called as mcache calls it: splits the engine's glue from the wrapper's. */
-function engineMemo(engine, fn, isAsync) {
-  if (isAsync) {
-    return async (...args) => {
-      const key = stableKey(args)
-      const hit = await engine.get(key)
-      if (hit !== MISS) return hit
-      const value = await fn(...args)
-      await engine.set(key, value)
-      return value
-    }
-  }
-  return (...args) => {
-    const key = stableKey(args)
-    const hit = engine.get(key)
-    if (hit !== MISS) return hit
-    const value = fn(...args)
-    engine.set(key, value)
-    return value
   }
 }
 

@@ -14,8 +14,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { MISS, bcache, fcache, stableKey } from '@twat-cache/core'
+import { bcache, fcache, stableKey } from '@twat-cache/core'
 import { decodeValue, encodeValue } from '@twat-cache/core/node'
+import { engineMemo } from './engine-memo.js'
 import * as defaultHarness from './harness.js'
 
 const SETS = 1_000
@@ -103,20 +104,6 @@ function rawFlatMemo(FlatCache, fn, dir, maxsize, live = false) {
       }
   memo.flat = flat
   memo.close = () => {}
-  return memo
-}
-
-/** The engine alone, called as the wrapper calls it: separates the engine's cost from the wrapper's. */
-function engineMemo(engine, fn) {
-  const memo = (...args) => {
-    const key = stableKey(args)
-    const hit = engine.get(key)
-    if (hit !== MISS) return hit
-    const value = fn(...args)
-    engine.set(key, value)
-    return value
-  }
-  memo.close = () => engine.close()
   return memo
 }
 

@@ -15,6 +15,7 @@ import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { engineMemo } from './engine-memo.js'
 
 // A Redis call waits on a socket and on another process: CPU time of this process would leave
 // the round trip out and turn "throughput" into "client CPU per call". So this suite times wall
@@ -117,19 +118,6 @@ function rawMemo(lib, client, prefix, fn) {
   }
 }
 
-/** The engine alone, called as the wrapper calls it (key building included, no wrapper). */
-function engineMemo(lib, engine, fn) {
-  const { stableKey, MISS } = lib
-  return async (...args) => {
-    const key = stableKey(args)
-    const hit = await engine.get(key)
-    if (hit !== MISS) return hit
-    const value = await fn(...args)
-    await engine.set(key, value)
-    return value
-  }
-}
-
 /** One caller awaiting each call in turn. */
 const sequentialStep = 'const s = sets[i % sets.length]; sum += (await call(s[0], s[1])).sum'
 /**
@@ -183,7 +171,7 @@ async function bench(h, lib, port) {
     raw: rawMemo(lib, rawDefault, rawPrefix('raw1'), fAsync),
     rawEngineOptions: rawMemo(lib, rawEngineOptions, rawPrefix('raw2'), fAsync),
     rawPipelined: rawMemo(lib, rawPipelined, rawPrefix('raw3'), fAsync),
-    engine: engineMemo(lib, engine, fAsync),
+    engine: engineMemo(engine, fAsync),
     cached,
   }
   for (const [name, call] of Object.entries(calls)) await check(name, call) // fills every cache

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { builtinModules } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -73,4 +74,21 @@ export function withLock(lock: string, task: () => void): void {
   } finally {
     rmSync(lock, { recursive: true, force: true })
   }
+}
+
+const builtinNames = builtinModules.filter((name) => !name.startsWith('_')).map((name) => name.replace(/[/]/g, '\\/'))
+const builtinAlternation = `(?:node:[\\w/]+|${builtinNames.join('|')})`
+
+/** Every way a bundle could still reach for a Node built-in at run time. */
+export function nodeBuiltinReferences(code: string): string[] {
+  const patterns = [
+    // Any `node:` specifier in a string, whatever imports it.
+    /["'`]node:[\w/]+["'`]/g,
+    new RegExp(`\\bfrom\\s*["'\`]${builtinAlternation}["'\`]`, 'g'),
+    new RegExp(`\\bimport\\s*\\(?\\s*["'\`]${builtinAlternation}["'\`]`, 'g'),
+    new RegExp(`\\brequire\\s*\\(\\s*["'\`]${builtinAlternation}["'\`]\\s*\\)`, 'g'),
+    // esbuild's shim for a CommonJS require it could not resolve: throws in a browser.
+    /Dynamic require of/g,
+  ]
+  return patterns.flatMap((pattern) => code.match(pattern) ?? [])
 }

@@ -1,13 +1,12 @@
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { builtinModules } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { type Metafile, build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BUILD_TIMEOUT_MS, ROOT, ensureBuilt } from './build.js'
+import { BUILD_TIMEOUT_MS, ROOT, ensureBuilt, nodeBuiltinReferences } from './build.js'
 
 /** ARCHITECTURE.md §11 / issue 2: a consumer importing only `mcache`, min+gzip. */
 const MCACHE_BUDGET_BYTES = 8192
@@ -49,23 +48,6 @@ async function bundleConsumer(name: string, source: string): Promise<Bundle> {
     .filter(([, kept]) => kept.bytesInOutput > 0)
     .map(([input]) => input)
   return { code, gzipBytes: gzipSync(code, { level: 9 }).length, inputs, file }
-}
-
-const builtinNames = builtinModules.filter((name) => !name.startsWith('_')).map((name) => name.replace(/[/]/g, '\\/'))
-const builtinAlternation = `(?:node:[\\w/]+|${builtinNames.join('|')})`
-
-/** Every way a bundle could still reach for a Node built-in at run time. */
-function nodeBuiltinReferences(code: string): string[] {
-  const patterns = [
-    // Any `node:` specifier in a string, whatever imports it.
-    /["'`]node:[\w/]+["'`]/g,
-    new RegExp(`\\bfrom\\s*["'\`]${builtinAlternation}["'\`]`, 'g'),
-    new RegExp(`\\bimport\\s*\\(?\\s*["'\`]${builtinAlternation}["'\`]`, 'g'),
-    new RegExp(`\\brequire\\s*\\(\\s*["'\`]${builtinAlternation}["'\`]\\s*\\)`, 'g'),
-    // esbuild's shim for a CommonJS require it could not resolve: throws in a browser.
-    /Dynamic require of/g,
-  ]
-  return patterns.flatMap((pattern) => code.match(pattern) ?? [])
 }
 
 // Globals a browser or an edge runtime does not have: the bundle runs without them.

@@ -67,36 +67,4 @@ export type { AnyFunction, AsyncFunction, CacheControls, Cached, Cacher } from '
 export { acache, bcache, fcache, mcache, ucache } from './wrap/wrappers.js'
 export { type CacheInfo, type CacheStatsEntry, clearCache, getStats } from './wrap/stats.js'
 export { CacheContext, type ScopedEngine, engineContext, getOrCreateEngine } from './context.js'
-export {
-  type DataSize,
-  type EstimateOptions,
-  SIZE_THRESHOLDS,
-  estimateBytes,
-  estimateDataSize,
-  sizeClassOf,
-  type ResultType,
-  RESULT_TYPES,
-  detectResultType,
-  hasImageSignature,
-  type AccessPattern,
-  type Concurrency,
-  type DataHints,
-  type SelectionOptions,
-  ACCESS_PATTERN_POLICY,
-  getTypeBasedEngine,
-  selectEngineForData,
-  type FunctionHints,
-  type HybridCacheOptions,
-  type ResolvedHybridOptions,
-  type SmartCacheOptions,
-  configureForBinary,
-  configureForImages,
-  configureForJson,
-  configureForType,
-  hybridCacheConfig,
-  smartCacheConfig,
-  createHybridEngine,
-  hybridCache,
-  createDeferredEngine,
-  smartCache,
-} from './selection/index.js'
+export * from './selection/index.js'

@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
-import { builtinModules } from 'node:module'
+import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
-import { BUILD_LOCK, withLock } from '../../../bundle-check/test/build.js'
+import { ensureBuilt as ensureBuiltPackages, nodeBuiltinReferences } from '../../../bundle-check/test/build.js'
 import type { ConsumerResult } from '../../src/consumer.js'
 
 /** The monorepo root, found from this file so the tests do not depend on the working directory. */
@@ -39,18 +37,8 @@ const BUILT_ENTRIES = ['packages/core/dist/index.js', 'packages/lru/dist/index.j
  * so the build runs under a directory lock and the others wait, then re-check.
  */
 export function ensureBuilt(): void {
-  const missing = () => BUILT_ENTRIES.filter((file) => !existsSync(join(ROOT, file)))
-  if (missing().length === 0) return
-  withLock(BUILD_LOCK, () => {
-    if (missing().length === 0) return
-    execFileSync('pnpm', ['turbo', 'run', 'build', '--filter=@twat-cache/core', '--filter=@twat-cache/lru'], {
-      cwd: ROOT,
-      stdio: 'pipe',
-      env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
-      timeout: BUILD_TIMEOUT_MS,
-    })
-  })
-  const still = missing()
+  ensureBuiltPackages(['core', 'lru'])
+  const still = BUILT_ENTRIES.filter((file) => !existsSync(join(ROOT, file)))
   if (still.length > 0) throw new Error(`turbo build did not produce ${still.join(', ')}; run \`pnpm turbo run build\` and read its errors`)
 }
 
@@ -94,21 +82,8 @@ export async function bundle(entry: string, target: 'browser' | 'edge'): Promise
   }
 }
 
-const builtins = builtinModules.filter((name) => !name.startsWith('_')).map((name) => name.replace(/[/]/g, '\\/'))
-const builtin = `(?:node:[\\w/]+|${builtins.join('|')})`
-
-/** Every way a bundle could still reach for a Node built-in at run time. */
-export function nodeReferences(code: string): string[] {
-  const patterns = [
-    /["'`]node:[\w/]+["'`]/g,
-    new RegExp(`\\bfrom\\s*["'\`]${builtin}["'\`]`, 'g'),
-    new RegExp(`\\bimport\\s*\\(?\\s*["'\`]${builtin}["'\`]`, 'g'),
-    new RegExp(`\\brequire\\s*\\(\\s*["'\`]${builtin}["'\`]\\s*\\)`, 'g'),
-    // esbuild's shim for a CommonJS require it could not resolve: it throws outside Node.
-    /Dynamic require of/g,
-  ]
-  return patterns.flatMap((pattern) => code.match(pattern) ?? [])
-}
+/** Every way a bundle could still reach for a Node built-in at run time (shared with apps/bundle-check). */
+export const nodeReferences = nodeBuiltinReferences
 
 /** One line for the test log, e.g. `browser consumer: 69.7 KB min, 23.4 KB min+gzip`. */
 export function describeSize(label: string, b: Bundle): string {
