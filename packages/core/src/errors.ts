@@ -32,6 +32,20 @@ export class EngineError extends TwatCacheError {
   override name = 'EngineError'
 }
 
+/**
+ * Any operation on an engine after its `close()`: every engine throws (sync) or rejects (async)
+ * with this; a second `close()` is a no-op.
+ */
+export class EngineClosedError extends EngineError {
+  override readonly code: string = 'E_ENGINE_CLOSED'
+  override name = 'EngineClosedError'
+  readonly engine: string
+  constructor(engine: string, options?: TwatCacheErrorOptions) {
+    super(`[twat-cache:${engine}] the engine is closed: create a new engine (or cached function) to keep caching`, options)
+    this.engine = engine
+  }
+}
+
 export class EngineNotAvailableError extends EngineError {
   override readonly code: string = 'E_ENGINE_NOT_AVAILABLE'
   override name = 'EngineNotAvailableError'

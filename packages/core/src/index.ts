@@ -18,6 +18,7 @@ export {
   CacheValueError,
   ConcurrencyError,
   ConfigurationError,
+  EngineClosedError,
   EngineError,
   EngineNotAvailableError,
   PathError,

@@ -27,6 +27,11 @@ export interface EngineCapabilities {
   readonly policies: readonly Policy[]
   /** Stores live JS values (no serialization, no copy). */
   readonly structured: boolean
+  /**
+   * Honours `maxBytes` (a bound on the stored size of its entries). Absent means `false`: the
+   * chains skip the engine when `maxBytes` is set, and naming it explicitly is an error.
+   */
+  readonly maxBytes?: boolean
 }
 
 export interface SyncCapabilities extends EngineCapabilities {
@@ -93,5 +98,10 @@ export interface EngineDefinition<C = unknown> {
   readonly priority: number
   /** The npm package that provides it, named in fallback warnings. */
   readonly packageName?: string | undefined
+  /**
+   * Config fields the engine cannot work without (e.g. `['redis']`): a fallback chain skips the
+   * engine while any of them is unset. Naming the engine explicitly still selects it.
+   */
+  readonly requires?: readonly string[] | undefined
   create(config: C): Engine
 }
