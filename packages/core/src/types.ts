@@ -99,9 +99,10 @@ export interface EngineDefinition<C = unknown> {
   /** The npm package that provides it, named in fallback warnings. */
   readonly packageName?: string | undefined
   /**
-   * Config fields the engine cannot work without (e.g. `['redis']`): a fallback chain skips the
-   * engine while any of them is unset. Naming the engine explicitly still selects it.
+   * Whether a fallback chain may pick this engine for `config` (e.g. redis only with redis
+   * settings, idb only where IndexedDB exists, cloudflare-kv only with a KV binding). Absent
+   * means always. Naming the engine explicitly (`engine: 'redis'`) still selects it.
    */
-  readonly requires?: readonly string[] | undefined
+  usable?(config: C): boolean
   create(config: C): Engine
 }
