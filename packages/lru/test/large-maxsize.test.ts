@@ -84,7 +84,7 @@ describe('the entry bound above the pre-allocation limit', () => {
     engine.get('k0')
     engine.set('new', 1)
     engine.set('newer', 2)
-    expect(engine.size()).toBe(maxsize)
+    expect(engine.size!()).toBe(maxsize)
     expect(engine.get('k0')).toBe(0)
     expect(engine.get('k1')).toBe(MISS)
     expect(engine.get('k2')).toBe(MISS)
@@ -94,12 +94,12 @@ describe('the entry bound above the pre-allocation limit', () => {
   it('bounds the count and the bytes together when maxBytes is set', () => {
     const engine = createLruEngine({ maxsize, maxBytes: 2 ** 40 })
     for (let i = 0; i < maxsize + 5; i++) engine.set(`k${i}`, i)
-    expect(engine.size()).toBe(maxsize)
+    expect(engine.size!()).toBe(maxsize)
     expect(engine.get('k4')).toBe(MISS)
     expect(engine.get('k5')).toBe(5)
     // An overwrite at the bound evicts nothing.
     engine.set('k5', 'again')
-    expect(engine.size()).toBe(maxsize)
+    expect(engine.size!()).toBe(maxsize)
     expect(engine.get('k6')).toBe(6)
   })
 })

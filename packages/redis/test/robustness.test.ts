@@ -3,10 +3,11 @@
  * server (never a number that only grows), and `acache` recovers after Redis comes back even
  * when its caller never yields to the event loop.
  */
-import { EngineError, acache, registerEngine } from '@twat-cache/core'
+import { EngineError, acache, getEngine } from '@twat-cache/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisEngine, createRedisEngine } from '../src/engine.js'
-import { redisEngineDefinition } from '../src/index.js'
+// The package entry registers the engine, as `import '@twat-cache/redis'` does for users.
+import '../src/index.js'
 import { type RedisServer, redisSkipReason, startRedis } from './redis-server.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -51,7 +52,6 @@ describe.skipIf(skip !== undefined)('size() on Redis', () => {
 describe.skipIf(skip !== undefined)('acache while Redis is down', () => {
   let server: RedisServer
   beforeAll(async () => {
-    registerEngine(redisEngineDefinition, { replace: true })
     server = await startRedis()
   })
   afterAll(async () => {
@@ -68,6 +68,7 @@ describe.skipIf(skip !== undefined)('acache while Redis is down', () => {
       return x * 2
     })
     try {
+      expect(getEngine('redis')).toBeDefined()
       expect(double.engine.name).toBe('redis')
       expect(await double(1)).toBe(2)
 
