@@ -3,6 +3,7 @@ import {
   type AsyncEngine,
   ConfigurationError,
   DEFAULT_MAXSIZE,
+  EngineClosedError,
   EngineError,
   type EngineConfig,
   MISS,
@@ -27,6 +28,8 @@ export const CACHEABLE_CAPABILITIES: AsyncCapabilities = Object.freeze({
   // The in-memory primary is cacheable's LRU (`lruSize` = maxsize).
   policies: Object.freeze(['lru'] as const),
   structured: true,
+  // cacheable bounds entries (lruSize), not bytes: the chains skip it when maxBytes is set.
+  maxBytes: false,
 })
 
 /**
@@ -119,6 +122,9 @@ export function createCacheableEngine(config: CacheableEngineConfig = {}): Cache
   const memory = () => (primary.store as { store: { keys: Iterable<string> } }).store
 
   let closed = false
+  const open = (): void => {
+    if (closed) throw new EngineClosedError(ENGINE_NAME)
+  }
   const close = async (): Promise<void> => {
     if (closed) return
     closed = true
@@ -133,6 +139,7 @@ export function createCacheableEngine(config: CacheableEngineConfig = {}): Cache
     capabilities: secondary ? LAYERED_CAPABILITIES : CACHEABLE_CAPABILITIES,
     cache,
     async get(key: string): Promise<unknown> {
+      open()
       const before = errors
       let raw: { value?: unknown } | undefined
       try {
@@ -145,6 +152,7 @@ export function createCacheableEngine(config: CacheableEngineConfig = {}): Cache
       return secondary ? (raw.value as Box | undefined)?.v : raw.value
     },
     async set(key: string, value: unknown, setOptions?: SetOptions): Promise<void> {
+      open()
       const ttl = setOptions?.ttl
       const before = errors
       try {
@@ -161,6 +169,7 @@ export function createCacheableEngine(config: CacheableEngineConfig = {}): Cache
       settle('set', before)
     },
     async delete(key: string): Promise<boolean> {
+      open()
       const before = errors
       let present: boolean
       try {
@@ -174,6 +183,7 @@ export function createCacheableEngine(config: CacheableEngineConfig = {}): Cache
       return present
     },
     async clear(): Promise<void> {
+      open()
       const before = errors
       try {
         // Not cache.clear(): that would empty the whole secondary, every namespace in it.
@@ -186,6 +196,7 @@ export function createCacheableEngine(config: CacheableEngineConfig = {}): Cache
     },
     close,
     async has(key: string): Promise<boolean> {
+      open()
       const before = errors
       let present: boolean
       try {
@@ -198,6 +209,7 @@ export function createCacheableEngine(config: CacheableEngineConfig = {}): Cache
     },
     /** Entries held in memory by this engine (the secondary may hold more). */
     async size(): Promise<number> {
+      open()
       let n = 0
       // cacheable's `keys` drops expired entries as it lists them.
       for (const _ of memory().keys) n++
@@ -205,6 +217,7 @@ export function createCacheableEngine(config: CacheableEngineConfig = {}): Cache
     },
     /** Keys held in memory by this engine. */
     async *keys(): AsyncIterable<string> {
+      open()
       for (const key of [...memory().keys]) yield key.slice(prefix.length)
     },
     [Symbol.asyncDispose]: close,

@@ -1,7 +1,7 @@
 import { createHook } from 'node:async_hooks'
 import { type CacheOptions, type Engine, type EngineCapabilities, MISS, createCacheConfig } from '@twat-cache/core'
 import { afterEach, beforeEach, vi } from 'vitest'
-import type { DescribeEngineOptions, FakeTimerOptions } from './index.js'
+import type { DescribeEngineOptions, FakeTimerOptions } from './types.js'
 
 /** What a case may pass when it makes an engine: any cache option, and its own namespace. */
 export type CaseConfig = CacheOptions & { namespace?: string }

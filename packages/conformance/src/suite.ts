@@ -1,12 +1,14 @@
 import { describe } from 'vitest'
 import { basicCases } from './cases/basic.js'
+import { closedCases } from './cases/closed.js'
 import { evictionCases } from './cases/eviction.js'
 import { lifecycleCases } from './cases/lifecycle.js'
+import { maxBytesCases } from './cases/max-bytes.js'
 import { sharingCases } from './cases/sharing.js'
 import { ttlCases } from './cases/ttl.js'
 import { valueCases } from './cases/values.js'
 import { Harness } from './harness.js'
-import type { DescribeEngineOptions } from './index.js'
+import type { DescribeEngineOptions } from './types.js'
 
 export function defineSuite(options: DescribeEngineOptions): void {
   if (typeof options?.name !== 'string' || typeof options.create !== 'function') {
@@ -19,6 +21,8 @@ export function defineSuite(options: DescribeEngineOptions): void {
     describe('namespaces and sharing', () => sharingCases(h))
     describe('ttl', () => ttlCases(h))
     describe('eviction', () => evictionCases(h))
+    describe('maxBytes', () => maxBytesCases(h))
     describe('lifecycle', () => lifecycleCases(h))
+    describe('after close', () => closedCases(h))
   })
 }

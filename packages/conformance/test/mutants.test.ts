@@ -52,6 +52,14 @@ const EXPECTED_FAILURES: Record<string, string[]> = {
   'no-namespace': ['clear() only clears its own namespace', 'namespaces do not see each other'],
   'cross-key': ['interleaved sets and gets on one engine never return a value of another key'],
   'imports-swapped': ['importing the package entry registers the engine', 'importing the /engine subpath does not register the engine'],
+  'closed-still-open': [
+    ...['get', 'set', 'set with ttl', 'delete', 'clear', 'has', 'size', 'keys'].map((op) => `after close(), ${op} fails with EngineClosedError`),
+    'close() again is a no-op, and the engine stays closed',
+  ],
+  'closed-plain-error': ['get', 'set', 'set with ttl', 'delete', 'clear'].map((op) => `after close(), ${op} fails with EngineClosedError`),
+  'closed-sync-rejects': ['after close(), get fails with EngineClosedError', 'close() again is a no-op, and the engine stays closed'],
+  'bytes-ignored': ['maxBytes bounds the stored size by evicting', 'maxBytes: an entry larger than the bound is never stored'],
+  'oversize-kept': ['maxBytes: an entry larger than the bound is never stored'],
 }
 
 interface Report {

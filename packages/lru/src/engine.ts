@@ -1,6 +1,7 @@
 import {
   ConfigurationError,
   DEFAULT_MAXSIZE,
+  EngineClosedError,
   type EngineConfig,
   MISS,
   type SetOptions,
@@ -26,7 +27,19 @@ export const LRU_CAPABILITIES: SyncCapabilities = Object.freeze({
   ttl: 'native',
   policies: Object.freeze(['lru'] as const),
   structured: true,
+  // lru-cache's maxSize, with the estimate of size.ts (or engineOptions.sizeCalculation).
+  maxBytes: true,
 })
+
+/**
+ * Up to this `maxsize`, lru-cache gets it as `max` and allocates its arrays for that many
+ * entries up front (its fastest mode: about 20 bytes per slot, 1.3 MB at this bound). Above it,
+ * pre-allocating is the wrong trade: `maxsize: 1e7` took 1.4 s and 161 MB before the first
+ * call, and `2 ** 31` ran out of memory. There lru-cache grows with the entries instead, and
+ * the count is bounded through its `maxSize` (each entry weighing 1), or, when `maxBytes`
+ * already uses `maxSize`, by evicting the least recently used entry on insert.
+ */
+export const LRU_PREALLOCATE_LIMIT = 2 ** 16
 
 /**
  * What `createLruEngine` reads: an `EngineConfig` as the registry passes it, or just the fields
@@ -72,17 +85,10 @@ export function createLruEngine(config: LruEngineConfig = {}): LruEngine {
   const options: LruEngineOptions = parseLruEngineOptions(config.engineOptions)
   const sizeOf = options.sizeCalculation ?? ((value: unknown, key: string) => estimateSize(value) + 16 + 2 * key.length)
 
-  const cache = new LRUCache<string, NonNullable<unknown>>({
-    max: maxsize,
-    // 0 means "no default TTL" to lru-cache; per-entry TTLs still work.
-    ttl: config.ttl ?? 0,
-    // Entries expire lazily on read: no timer per entry (ttlAutopurge would start one each).
-    ttlAutopurge: false,
-    updateAgeOnGet: options.updateAgeOnGet ?? false,
-    allowStale: false,
-    perf: clock,
-    ...(config.maxBytes === undefined
-      ? {}
+  const preallocate = maxsize <= LRU_PREALLOCATE_LIMIT
+  const bytes =
+    config.maxBytes === undefined
+      ? undefined
       : {
           maxSize: config.maxBytes,
           sizeCalculation: (value: unknown, key: string) => {
@@ -93,11 +99,30 @@ export function createLruEngine(config: LruEngineConfig = {}): LruEngine {
             // lru-cache needs a positive integer.
             return Math.max(1, Math.ceil(size))
           },
-        }),
+        }
+  const cache = new LRUCache<string, NonNullable<unknown>>({
+    // 0: no arrays allocated up front (see LRU_PREALLOCATE_LIMIT).
+    max: preallocate ? maxsize : 0,
+    // 0 means "no default TTL" to lru-cache; per-entry TTLs still work.
+    ttl: config.ttl ?? 0,
+    // Entries expire lazily on read: no timer per entry (ttlAutopurge would start one each).
+    ttlAutopurge: false,
+    updateAgeOnGet: options.updateAgeOnGet ?? false,
+    allowStale: false,
+    perf: clock,
+    ...(bytes ?? (preallocate ? {} : { maxSize: maxsize, sizeCalculation: () => 1 })),
   })
+  // Only when both bounds are large and byte-based: lru-cache then bounds bytes, we bound the count.
+  const countByHand = !preallocate && bytes !== undefined
 
   let sawTtl = config.ttl !== undefined
+  let closed = false
+  const open = (): void => {
+    if (closed) throw new EngineClosedError(ENGINE_NAME)
+  }
   const close = (): void => {
+    if (closed) return
+    closed = true
     cache.clear()
   }
 
@@ -106,32 +131,50 @@ export function createLruEngine(config: LruEngineConfig = {}): LruEngine {
     capabilities: LRU_CAPABILITIES,
     cache,
     get(key: string): unknown {
+      if (closed) open()
       const value = cache.get(key)
       return value === undefined ? MISS : value === UNDEFINED ? undefined : value
     },
     set(key: string, value: unknown, setOptions?: SetOptions): void {
+      open()
       const stored = value === undefined ? UNDEFINED : (value as NonNullable<unknown>)
       const ttl = setOptions?.ttl
-      if (ttl === undefined) {
-        cache.set(key, stored)
-      } else if (ttl > 0) {
-        sawTtl = true
-        cache.set(key, stored, { ttl })
-      } else {
+      if (ttl !== undefined && ttl <= 0) {
         // Expires at once: storing it would only evict a live entry. (lru-cache reads 0 as "forever".)
         cache.delete(key)
+        return
+      }
+      if (countByHand && cache.size >= maxsize && !cache.has(key)) cache.pop()
+      if (ttl === undefined) {
+        cache.set(key, stored)
+      } else {
+        sawTtl = true
+        cache.set(key, stored, { ttl })
       }
     },
-    delete: (key: string): boolean => cache.delete(key),
-    clear: (): void => cache.clear(),
+    delete(key: string): boolean {
+      open()
+      return cache.delete(key)
+    },
+    clear(): void {
+      open()
+      cache.clear()
+    },
     close,
-    has: (key: string): boolean => cache.has(key),
+    has(key: string): boolean {
+      open()
+      return cache.has(key)
+    },
     size(): number {
+      open()
       // Expired entries linger until read; drop them so the count is what a reader would see.
       if (sawTtl) cache.purgeStale()
       return cache.size
     },
-    keys: (): Iterable<string> => cache.keys(),
+    keys(): Iterable<string> {
+      open()
+      return cache.keys()
+    },
     [Symbol.dispose]: close,
     [Symbol.asyncDispose]: async (): Promise<void> => close(),
   }

@@ -2,6 +2,7 @@ import { NodeCache } from '@cacheable/node-cache'
 import {
   ConfigurationError,
   DEFAULT_MAXSIZE,
+  EngineClosedError,
   type EngineConfig,
   MISS,
   type SetOptions,
@@ -26,6 +27,8 @@ export const NODE_CACHE_CAPABILITIES: SyncCapabilities = Object.freeze({
   // 'fifo' is the insertion order of node-cache's Map; 'lru' is tracked beside it (recency.ts).
   policies: Object.freeze(['lru', 'fifo'] as const),
   structured: true,
+  // node-cache bounds keys, not bytes: the chains skip this engine when maxBytes is set.
+  maxBytes: false,
 })
 
 /** With `useClones`, values are copied in and out, so the engine is no longer `structured`. */
@@ -98,15 +101,22 @@ export function createNodeCacheEngine(config: NodeCacheEngineConfig = {}): NodeC
   /** Drop expired entries (node-cache's `has` deletes them) so counts and listings are exact. */
   const liveKeys = (): string[] => cache.keys().filter((key) => cache.has(key))
 
+  let closed = false
+  const open = (): void => {
+    if (closed) throw new EngineClosedError(ENGINE_NAME)
+  }
   const clear = (): void => {
+    open()
     cache.flushAll()
     // flushAll re-creates node-cache's statistics, enabled.
     disableStats(cache)
     recency.reset()
   }
   const close = (): void => {
+    if (closed) return
     cache.close()
     clear()
+    closed = true
   }
 
   return {
@@ -115,16 +125,19 @@ export function createNodeCacheEngine(config: NodeCacheEngineConfig = {}): NodeC
     cache,
     get: lru
       ? (key: string): unknown => {
+          if (closed) open()
           const value = cache.get(key)
           if (value === undefined) return MISS
           recency.touch(store.get(key)!, key)
           return value === UNDEFINED ? undefined : value
         }
       : (key: string): unknown => {
+          if (closed) open()
           const value = cache.get(key)
           return value === undefined ? MISS : value === UNDEFINED ? undefined : value
         },
     set(key: string, value: unknown, setOptions?: SetOptions): void {
+      open()
       const ttl = setOptions?.ttl
       if (ttl !== undefined && ttl <= 0) {
         // Expires at once (node-cache would read 0 as "forever").
@@ -146,12 +159,24 @@ export function createNodeCacheEngine(config: NodeCacheEngineConfig = {}): NodeC
       }
       if (lru) recency.touch(store.get(key)!, key)
     },
-    delete: (key: string): boolean => cache.has(key) && cache.del(key) > 0,
+    delete(key: string): boolean {
+      open()
+      return cache.has(key) && cache.del(key) > 0
+    },
     clear,
     close,
-    has: (key: string): boolean => cache.has(key),
-    size: (): number => (sawTtl ? liveKeys().length : store.size),
-    keys: (): Iterable<string> => (sawTtl ? liveKeys() : cache.keys()),
+    has(key: string): boolean {
+      open()
+      return cache.has(key)
+    },
+    size(): number {
+      open()
+      return sawTtl ? liveKeys().length : store.size
+    },
+    keys(): Iterable<string> {
+      open()
+      return sawTtl ? liveKeys() : cache.keys()
+    },
     [Symbol.dispose]: close,
     [Symbol.asyncDispose]: async (): Promise<void> => close(),
   }

@@ -1,6 +1,6 @@
-import { EngineError, log } from '@twat-cache/core'
+import { EngineClosedError, EngineError, log } from '@twat-cache/core'
 import { Cluster, Redis } from 'ioredis'
-import type { ResolvedConnection } from './options.js'
+import { MAX_RECONNECT_DELAY, type ResolvedConnection } from './options.js'
 
 export type RedisClient = Redis | Cluster
 
@@ -8,13 +8,18 @@ export type RedisClient = Redis | Cluster
  * One ioredis client plus the gate every operation passes: the first operation connects (and
  * waits at most `connectTimeout`); after that, while the connection is down, operations fail at
  * once with an `EngineError` instead of queueing, so `ucache` can run the function. ioredis keeps
- * reconnecting in the background (capped backoff), so caching resumes by itself.
+ * reconnecting in the background (capped backoff), so caching resumes by itself; and when its
+ * retry timer is overdue (a caller that never yields to the event loop starves timers), the
+ * next failing operation makes the attempt itself.
  */
 export interface Connection {
   readonly client: RedisClient
   /** Resolves when the client is ready; rejects with an `EngineError` saying why not. */
   ready(): Promise<void>
-  /** Turn any ioredis failure into an `EngineError` naming the server and what to do. */
+  /**
+   * Turn any ioredis failure into an `EngineError` naming the server and what to do; after
+   * `close()`, an `EngineClosedError`.
+   */
   fail(command: string, error: unknown): EngineError
   /** QUIT (bounded), then disconnect: no socket or timer is left behind. */
   close(): Promise<void>
@@ -41,10 +46,34 @@ export function openConnection(resolved: ResolvedConnection): Connection {
   client.on('ready', () => {
     lastError = undefined
   })
+  // When ioredis' next reconnection attempt is due (it says how long it waits). Its timer only
+  // fires if the event loop turns: a caller looping over calls that fail at once (microtasks
+  // only) would never see Redis again. So a call that finds the timer overdue connects itself,
+  // and awaiting that socket lets the loop turn.
+  let retryDueAt = Number.POSITIVE_INFINITY
+  client.on('reconnecting', (delay?: number) => {
+    retryDueAt = Date.now() + (typeof delay === 'number' ? delay : MAX_RECONNECT_DELAY)
+  })
+  client.on('connecting', () => {
+    retryDueAt = Number.POSITIVE_INFINITY
+  })
+  /** Grace past the due time before a call steps in: a timer on a busy loop is a little late. */
+  const OVERDUE_MS = 250
+  const reconnectNow = (): Promise<void> => {
+    // Cancel ioredis' own pending attempt, or it would start a second one later (and one after
+    // close() would reopen the socket). A private field: if ioredis renames it, the worst case is
+    // one redundant attempt that ioredis rejects as "already connecting".
+    const pending = client as unknown as { reconnectTimeout?: NodeJS.Timeout | null }
+    if (pending.reconnectTimeout) {
+      clearTimeout(pending.reconnectTimeout)
+      pending.reconnectTimeout = null
+    }
+    return (connecting = connect())
+  }
 
   const fail = (command: string, error: unknown): EngineError => {
+    if (closed) return new EngineClosedError('redis', { cause: error })
     if (error instanceof EngineError) return error
-    if (closed) return new EngineError(`[twat-cache:redis] the engine for ${target} is closed: create a new one`, { cause: error })
     const why = explain(error instanceof Error ? error : new Error(String(error)), resolved)
     if (why.kind === 'down') {
       return new EngineError(
@@ -92,6 +121,7 @@ export function openConnection(resolved: ResolvedConnection): Connection {
       // 'wait': never connected (lazyConnect). 'end': ioredis gave up (a custom retryStrategy
       // returned no delay), so the next operation tries again.
       if (client.status === 'wait' || client.status === 'end') return (connecting = connect())
+      if (client.status === 'reconnecting' && Date.now() > retryDueAt + OVERDUE_MS) return reconnectNow()
       return Promise.reject(fail('connect', lastError ?? new Error('Connection is closed.')))
     },
     fail,

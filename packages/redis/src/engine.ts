@@ -3,7 +3,7 @@ import {
   type AsyncCapabilities,
   type AsyncEngine,
   type CompressOptions,
-  ConfigurationError,
+  type EngineConfig,
   type EngineStats,
   MISS,
   type SerializerOption,
@@ -30,16 +30,14 @@ export const REDIS_CAPABILITIES: AsyncCapabilities = Object.freeze({
   structured: false,
 })
 
-/** What `createRedisEngine` accepts; an `EngineConfig` from `createCacheConfig` fits. */
-export interface RedisEngineOptions {
-  /** Keys live under `${keyPrefix}${namespace}:`. @default 'default' */
-  namespace?: string | undefined
-  /** Milliseconds until an entry expires (`SET ... PX`). @default no expiry */
-  ttl?: number | undefined
+/**
+ * What `createRedisEngine` reads: the `EngineConfig` core already validated (from
+ * `createCacheConfig`), or just these fields when you call the factory yourself. Shared fields
+ * are trusted as they are; `redis` and `engineOptions` are this engine's and checked here.
+ */
+export interface RedisEngineOptions extends Partial<Pick<EngineConfig, 'namespace' | 'ttl' | 'serializer'>> {
   /** Compress values above a threshold; `true` means gzip above 1024 bytes. @default false */
   compress?: CompressOptions | boolean | undefined
-  /** @default the built-in type-faithful serializer */
-  serializer?: SerializerOption | undefined
   /** Where the server is; see `docs/engines/redis.md`. @default 127.0.0.1:6379 */
   redis?: RedisConnectionOptions | undefined
   /** Redis-specific tuning, validated by `redisEngineOptionsSchema`. */
@@ -67,13 +65,7 @@ export interface RedisEngine extends AsyncEngine {
  */
 export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine {
   const namespace = options.namespace ?? 'default'
-  if (typeof namespace !== 'string' || namespace.length === 0) {
-    throw new ConfigurationError('[twat-cache:redis] namespace must be a non-empty string')
-  }
   const defaultTtl = options.ttl
-  if (defaultTtl !== undefined && !(typeof defaultTtl === 'number' && defaultTtl > 0)) {
-    throw new ConfigurationError(`[twat-cache:redis] ttl must be a positive number of milliseconds, got ${String(defaultTtl)}`)
-  }
   const resolved = resolveConnection(options.redis, options.engineOptions)
   const compress: CompressOptions | false =
     options.compress === true ? { algorithm: 'gzip', threshold: 1024 } : (options.compress || false)

@@ -1,0 +1,65 @@
+import { type Engine, EngineClosedError } from '@twat-cache/core'
+import { expect, it } from 'vitest'
+import { type Harness, isThenable } from '../harness.js'
+
+/** Every operation of the protocol, called the way a cached function (or `clearCache`) would. */
+const OPERATIONS: Record<string, (engine: Engine, key: string) => unknown> = {
+  get: (e, k) => e.get(k),
+  set: (e, k) => e.set(k, 1),
+  'set with ttl': (e, k) => e.set(k, 1, { ttl: 60_000 }),
+  delete: (e, k) => e.delete(k),
+  clear: (e) => e.clear(),
+  has: (e, k) => e.has?.(k),
+  size: (e) => e.size?.(),
+  stats: (e) => e.stats?.(),
+  // A sync engine may throw when keys() is called or when it is iterated; both are "the call".
+  keys: (e) => (e.capabilities.mode === 'sync' ? [...(e.keys!() as Iterable<string>)] : drain(e.keys!() as AsyncIterable<string>)),
+}
+
+const OPTIONAL = new Set(['has', 'size', 'stats', 'keys'])
+
+async function drain(keys: AsyncIterable<string>): Promise<void> {
+  for await (const _ of keys);
+}
+
+/**
+ * How `call` failed: sync engines must throw at once (a sync caller never sees a promise), async
+ * engines must return a promise that rejects (a caller's `.catch` must see it). Anything else,
+ * including a miss or a plain `Error`, is reported as what it was.
+ */
+async function failure(engine: Engine, call: () => unknown): Promise<unknown> {
+  let result: unknown
+  try {
+    result = call()
+  } catch (error) {
+    return engine.capabilities.mode === 'sync' ? error : `threw synchronously instead of rejecting: ${String(error)}`
+  }
+  if (!isThenable(result)) return `returned ${String(result)} instead of throwing`
+  if (engine.capabilities.mode === 'sync') return 'returned a promise from a sync engine'
+  try {
+    return `resolved to ${String(await result)} instead of rejecting`
+  } catch (error) {
+    return error
+  }
+}
+
+export function closedCases(h: Harness): void {
+  it.for(Object.keys(OPERATIONS))('after close(), %s fails with EngineClosedError', async (op, ctx) => {
+    const engine = await h.make()
+    ctx.skip(OPTIONAL.has(op) && typeof engine[op as keyof Engine] !== 'function', `engine has no ${op}()`)
+    await engine.set(h.key('x'), 1)
+    await h.close(engine)
+    const error = await failure(engine, () => OPERATIONS[op]!(engine, h.key('x')))
+    expect(error, `${op} after close()`).toBeInstanceOf(EngineClosedError)
+    expect((error as EngineClosedError).code).toBe('E_ENGINE_CLOSED')
+  })
+
+  it('close() again is a no-op, and the engine stays closed', async () => {
+    const engine = await h.make()
+    await engine.set(h.key('x'), 1)
+    await h.close(engine)
+    await expect(Promise.resolve().then(() => engine.close())).resolves.toBeUndefined()
+    await expect(Promise.resolve().then(() => engine[Symbol.asyncDispose]())).resolves.toBeUndefined()
+    expect(await failure(engine, () => engine.get(h.key('x')))).toBeInstanceOf(EngineClosedError)
+  })
+}
