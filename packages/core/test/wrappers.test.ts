@@ -449,7 +449,7 @@ describe('process-wide stats', () => {
     })
     probe(1)
     probe(1)
-    const entry = getStats().find((s) => s.name === 'statsProbe')
+    const entry = getStats().functions.find((s) => s.name === 'statsProbe')
     expect(entry).toMatchObject({ hits: 1, misses: 1, size: 1, engine: 'memory' })
     expect(entry?.namespace).toMatch(/^statsProbe-[0-9a-f]+/)
     await clearCache('statsProbe')

@@ -1,7 +1,7 @@
 import type { CacheConfig, CacheOptions } from '../config.js'
 import { warnOnce } from '../logger.js'
 import type { EngineNeeds } from '../registry.js'
-import { degradation } from './degrade.js'
+import { degrading, reopening } from './degrade.js'
 import { type AnyFunction, type AsyncFunction, type Cacher, isAsyncFunction, makeCacher } from './memoize.js'
 
 /**
@@ -39,7 +39,7 @@ export function acache(options?: CacheOptions): Cacher<AsyncFunction> {
  * the engine is retried later).
  */
 export function ucache(options?: CacheOptions): Cacher {
-  return makeCacher(options, { needs: { chain: 'memory' }, degrade: degradation, chooseNeeds: universalNeeds })
+  return makeCacher(options, { needs: { chain: 'memory' }, steps: [degrading], reopen: reopening, chooseNeeds: universalNeeds })
 }
 
 /** ucache's choice: redis settings → redis; disk settings → the bcache/fcache chain; async → acache. */
