@@ -1,6 +1,7 @@
 import { type CacheConfig, type CacheOptions, type EngineConfig, createCacheConfig } from '../config.js'
 import { ConfigurationError } from '../errors.js'
 import { defaultNamespace } from '../keys/namespace.js'
+import { warnOnce } from '../logger.js'
 import { type EngineNeeds, selectEngine, unknownEngine } from '../registry.js'
 import type { Engine, EngineDefinition, SyncEngine } from '../types.js'
 import { isClosed, watchClose } from './closed.js'
@@ -36,6 +37,8 @@ export interface Cacher<Constraint extends AnyFunction = AnyFunction> {
 }
 
 export interface MemoizeSetup {
+  /** The wrapper's name, for messages (`'bcache'`). */
+  name: string
   needs: EngineNeeds
   /**
    * Stages between the call and the engine, innermost first (see `Step` in pipeline.ts).
@@ -81,7 +84,15 @@ export function makeCacher<C extends AnyFunction>(options: CacheOptions | undefi
 function openEngine(fn: AnyFunction, config: CacheConfig, setup: MemoizeSetup, namespace: string): Engine {
   const mode = isAsyncFunction(fn) ? 'any' : 'sync'
   if (setup.createEngine) return setup.createEngine(config, namespace, mode)
-  const definition = selectEngine(config, { ...(setup.chooseNeeds?.(config, fn) ?? setup.needs), mode })
+  const needs = setup.chooseNeeds?.(config, fn) ?? setup.needs
+  const definition = selectEngine(config, { ...needs, mode })
+  if ((needs.chain === 'disk' || needs.chain === 'file') && !definition.capabilities.persistent) {
+    warnOnce(
+      `no-disk:${setup.name}`,
+      setup.name,
+      `no disk engine is installed, so results are cached in memory ('${definition.name}') and will not survive a restart: run \`pnpm add @twat-cache/sqlite\` (or @twat-cache/flat-cache) and import it`,
+    )
+  }
   const engineConfig = { ...config, namespace }
   try {
     return definition.create(engineConfig)

@@ -12,17 +12,17 @@ import { type AnyFunction, type AsyncFunction, type Cacher, isAsyncFunction, mak
  * ```
  */
 export function mcache(options?: CacheOptions): Cacher {
-  return makeCacher(options, { needs: { chain: 'memory' } })
+  return makeCacher(options, { name: 'mcache', needs: { chain: 'memory' } })
 }
 
 /** Memoize on disk, SQLite first. Chain: `engine` → sqlite → flat-cache → the mcache chain. */
 export function bcache(options?: CacheOptions): Cacher {
-  return makeCacher(options, { needs: { chain: 'disk' } })
+  return makeCacher(options, { name: 'bcache', needs: { chain: 'disk' } })
 }
 
 /** Memoize in files. Chain: `engine` → flat-cache → sqlite → the mcache chain. */
 export function fcache(options?: CacheOptions): Cacher {
-  return makeCacher(options, { needs: { chain: 'file' } })
+  return makeCacher(options, { name: 'fcache', needs: { chain: 'file' } })
 }
 
 /**
@@ -30,7 +30,7 @@ export function fcache(options?: CacheOptions): Cacher {
  * the mcache chain. Concurrent calls share one in-flight promise; rejections are never cached.
  */
 export function acache(options?: CacheOptions): Cacher<AsyncFunction> {
-  return makeCacher(options, { needs: { chain: 'async' } })
+  return makeCacher(options, { name: 'acache', needs: { chain: 'async' } })
 }
 
 /**
@@ -39,7 +39,7 @@ export function acache(options?: CacheOptions): Cacher<AsyncFunction> {
  * the engine is retried later).
  */
 export function ucache(options?: CacheOptions): Cacher {
-  return makeCacher(options, { needs: { chain: 'memory' }, steps: [degrading], reopen: reopening, chooseNeeds: universalNeeds })
+  return makeCacher(options, { name: 'ucache', needs: { chain: 'memory' }, steps: [degrading], reopen: reopening, chooseNeeds: universalNeeds })
 }
 
 /** ucache's choice: redis settings → redis; disk settings → the bcache/fcache chain; async → acache. */
