@@ -185,6 +185,26 @@ function readOptions(input: unknown): { values: Record<string, unknown>; issues:
   return { values, issues }
 }
 
+/**
+ * The own fields of an options object, each read once, for wrappers that take fields of their
+ * own before `createCacheConfig` (hybridCache, smartCache). `undefined` is `{}`; anything that
+ * is not an object, or a field that cannot be read, is a `ConfigurationError`.
+ */
+export function readOptionFields(input: unknown, what = 'cache options'): Record<string, unknown> {
+  if (input === undefined) return {}
+  const issues: string[] = []
+  const values: Record<string, unknown> = {}
+  try {
+    if (!isObject(input)) issues.push(`${what} must be an object, got ${describe(input)}`)
+    // defineProperty, not assignment: a `__proto__` field stays a field (and is reported later).
+    else for (const [key, value] of readFields(input, '', issues)) Object.defineProperty(values, key, { value, enumerable: true, writable: true, configurable: true })
+  } catch (error) {
+    issues.push(`${what} cannot be read (${reason(error)})`)
+  }
+  if (issues.length > 0) throw new ConfigurationError(`invalid ${what}:\n${issues.map((p) => `  - ${p}`).join('\n')}`, { issues })
+  return values
+}
+
 /** Parse and validate options once. Every bad field is reported in one `ConfigurationError`. */
 export function createCacheConfig(input: CacheOptions = {}): CacheConfig {
   const { values, issues } = readOptions(input)
