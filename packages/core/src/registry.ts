@@ -33,20 +33,11 @@ export type ChainName = keyof typeof CHAINS
  * warnings and "did you mean" hints). Naming one that is not installed falls back with a
  * warning; any other unregistered name is an error.
  */
-const KNOWN_PACKAGES: Readonly<Record<string, string>> = {
-  memory: '@twat-cache/core',
-  lru: '@twat-cache/lru',
-  'node-cache': '@twat-cache/node-cache',
-  cacheable: '@twat-cache/cacheable',
-  sqlite: '@twat-cache/sqlite',
-  'flat-cache': '@twat-cache/flat-cache',
-  redis: '@twat-cache/redis',
-  idb: '@twat-cache/idb',
-  'cloudflare-kv': '@twat-cache/cloudflare',
-}
+const KNOWN = [...CHAINS.disk, 'redis', 'idb', 'cloudflare-kv']
 
 /** The package that provides an engine twat-cache knows, or `undefined` for other names. */
-export const enginePackage = (name: string): string | undefined => (Object.hasOwn(KNOWN_PACKAGES, name) ? KNOWN_PACKAGES[name] : undefined)
+export const enginePackage = (name: string): string | undefined =>
+  name === 'memory' ? '@twat-cache/core' : KNOWN.includes(name) ? `@twat-cache/${name === 'cloudflare-kv' ? 'cloudflare' : name}` : undefined
 
 /**
  * `EngineNotAvailableError` for a name that is neither registered nor known, with the closest
@@ -55,11 +46,8 @@ export const enginePackage = (name: string): string | undefined => (Object.hasOw
 export function unknownEngine(name: string): EngineNotAvailableError | undefined {
   if (getEngine(name) || enginePackage(name)) return undefined
   const registered = ['memory', ...registry().keys()]
-  const hint = closest(name, [...new Set([...registered, ...Object.keys(KNOWN_PACKAGES)])])
-  return new EngineNotAvailableError(
-    name,
-    `no engine of that name is registered or known${hint ? ` (did you mean '${hint}'?)` : ''}; registered: ${[...new Set(registered)].join(', ')}. Import its package or fix the name`,
-  )
+  const hint = closest(name, [...registered, ...KNOWN])
+  return new EngineNotAvailableError(name, `${hint ? `did you mean '${hint}'? ` : ''}registered: ${[...new Set(registered)].join(', ')}; import its package or fix the name`)
 }
 
 /** What the caller needs from an engine, beyond the config. */
@@ -128,8 +116,8 @@ function unfit(definition: EngineDefinition<EngineConfig>, config: CacheConfig, 
     return `it does not support policy '${config.policy}' (only ${caps.policies.map((p) => `'${p}'`).join(', ')})`
   }
   if (config.maxBytes !== undefined && caps.maxBytes !== true) {
-    const able = listEngines().filter((d) => d.capabilities.maxBytes === true).map((d) => `'${d.name}'`)
-    return `it does not honour maxBytes (${able.length > 0 ? `engines that do: ${able.join(', ')}` : 'no registered engine does'}); drop maxBytes or pick one of those`
+    const able = [memoryEngineDefinition, ...registry().values()].filter((d) => d.capabilities.maxBytes).map((d) => d.name)
+    return `it does not honour maxBytes (engines that do: ${[...new Set(able)].join(', ') || 'none registered'})`
   }
   return undefined
 }

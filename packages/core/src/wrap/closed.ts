@@ -9,26 +9,21 @@ import type { Engine } from '../types.js'
 const closedByUser = new WeakSet<object>()
 const watched = new WeakSet<object>()
 
-/** Note calls of `close()`, `[Symbol.dispose]()` and `[Symbol.asyncDispose]()` on `engine`. */
+/**
+ * Note calls of `close()` on `engine` (what `f.engine.close()` runs). Dispose methods that do
+ * not go through `close` are not seen; such engines are still recognised by their error.
+ */
 export function watchClose(engine: Engine): void {
   if (watched.has(engine)) return
   watched.add(engine)
-  const methods = engine as unknown as Record<PropertyKey, unknown>
-  for (const name of ['close', Symbol.dispose, Symbol.asyncDispose]) {
-    const original = methods[name]
-    if (typeof original !== 'function') continue
-    try {
-      Object.defineProperty(engine, name, {
-        value(this: unknown, ...args: unknown[]) {
-          closedByUser.add(engine)
-          return original.apply(this, args)
-        },
-        configurable: true,
-        writable: true,
-      })
-    } catch {
-      // A frozen engine: only its EngineClosedError tells.
+  const close = engine.close
+  try {
+    ;(engine as { close: () => unknown }).close = function (this: unknown) {
+      closedByUser.add(engine)
+      return close.call(this)
     }
+  } catch {
+    // A frozen engine: only its EngineClosedError tells.
   }
 }
 

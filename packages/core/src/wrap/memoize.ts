@@ -1,7 +1,6 @@
 import { type CacheConfig, type CacheOptions, type EngineConfig, createCacheConfig } from '../config.js'
 import { ConfigurationError } from '../errors.js'
 import { defaultNamespace } from '../keys/namespace.js'
-import { warnOnce } from '../logger.js'
 import { type EngineNeeds, selectEngine, unknownEngine } from '../registry.js'
 import type { Engine, EngineDefinition, SyncEngine } from '../types.js'
 import { isClosed, watchClose } from './closed.js'
@@ -50,6 +49,8 @@ export interface MemoizeSetup {
    * engine that cannot open is a run-time failure like any other). Absent: the error is thrown.
    */
   reopen?: (definition: EngineDefinition<EngineConfig>, config: EngineConfig) => Engine
+  /** Sees the engine the chain chose (bcache, fcache and ucache warn when it is not persistent). */
+  chosen?: (definition: EngineDefinition<EngineConfig>, needs: EngineNeeds) => void
   /** Picks the chain once the config is known (ucache). */
   chooseNeeds?: (config: CacheConfig, fn: AnyFunction) => EngineNeeds
   /**
@@ -86,13 +87,7 @@ function openEngine(fn: AnyFunction, config: CacheConfig, setup: MemoizeSetup, n
   if (setup.createEngine) return setup.createEngine(config, namespace, mode)
   const needs = setup.chooseNeeds?.(config, fn) ?? setup.needs
   const definition = selectEngine(config, { ...needs, mode })
-  if ((needs.chain === 'disk' || needs.chain === 'file') && !definition.capabilities.persistent) {
-    warnOnce(
-      `no-disk:${setup.name}`,
-      setup.name,
-      `no disk engine is installed, so results are cached in memory ('${definition.name}') and will not survive a restart: run \`pnpm add @twat-cache/sqlite\` (or @twat-cache/flat-cache) and import it`,
-    )
-  }
+  setup.chosen?.(definition, needs)
   const engineConfig = { ...config, namespace }
   try {
     return definition.create(engineConfig)
