@@ -290,6 +290,14 @@ export function replaceSection(markdown, section) {
  * from a data: URL, with `zod/mini` resolved the way packages/core resolves it.
  */
 export async function loadSchemaModule(file = SCHEMA_SOURCE) {
+  return import(transpiledUrl(file))
+}
+
+/**
+ * schema.ts (and the small core modules it imports: the duration and option checks it shares
+ * with config.ts), transpiled and inlined as data: URLs, with zod resolved from packages/core.
+ */
+function transpiledUrl(file) {
   const requireFromRoot = createRequire(join(ROOT, 'package.json'))
   const ts = requireFromRoot('typescript')
   const source = readFileSync(file, 'utf8')
@@ -297,14 +305,17 @@ export async function loadSchemaModule(file = SCHEMA_SOURCE) {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
     fileName: file,
   })
-  const requireFromCore = createRequire(join(dirname(file), '..', 'package.json'))
+  const requireFromCore = createRequire(join(SCHEMA_SOURCE, '..', '..', 'package.json'))
   const code = outputText.replace(/(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])([^'"]+)\2/g, (whole, lead, quote, specifier) => {
     if (specifier === 'zod/mini' || specifier === 'zod') return `${lead}${quote}${zodUrl(requireFromCore, specifier)}${quote}`
+    if (specifier.startsWith('./') && specifier.endsWith('.js')) {
+      return `${lead}${quote}${transpiledUrl(join(dirname(file), specifier.replace(/\.js$/, '.ts')))}${quote}`
+    }
     throw new Error(
-      `schema.ts imports '${specifier}'; scripts/gen-config-docs.mjs only knows how to load 'zod/mini'. Teach loadSchemaModule about it.`,
+      `schema.ts imports '${specifier}'; scripts/gen-config-docs.mjs only knows how to load 'zod/mini' and relative core modules. Teach loadSchemaModule about it.`,
     )
   })
-  return import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)
+  return `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`
 }
 
 /** The ESM entry of a zod subpath, resolved from packages/core (pnpm does not hoist zod to the root). */

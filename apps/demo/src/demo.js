@@ -46,5 +46,5 @@ await time('slowSquare(12) again', () => slowSquare(12))
 console.log(`  engine: ${slowSquare.engine.name}; first call was ${wasHit ? 'a hit from a previous run' : 'computed (run the demo again to see it served from disk)'}`)
 
 console.log('\n4. getStats() for every cached function in this process')
-for (const s of getStats()) console.log(`  ${s.name.padEnd(10)} engine=${s.engine.padEnd(7)} hits=${s.hits} misses=${s.misses} size=${s.size}`)
+for (const s of getStats().functions) console.log(`  ${s.name.padEnd(10)} engine=${s.engine.padEnd(7)} hits=${s.hits} misses=${s.misses} size=${s.size}`)
 slowSquare.engine.close()

@@ -1,5 +1,6 @@
-import { parseDuration } from './duration.js'
+import { DURATION_EXPECTED, toMilliseconds } from './duration.js'
 import { ConfigurationError } from './errors.js'
+import { enginesDisagree, folderNameProblem } from './checks.js'
 import type { cacheConfigSchema, redisSchema, serializerSchema } from './schema.js'
 import type { Policy } from './types.js'
 import type * as z from 'zod/mini'
@@ -44,14 +45,18 @@ export interface EngineConfig extends CacheConfig {
 // ---------------------------------------------------------------------------------------------
 // The rule table. A rule returns what it expected when the value does not fit, else undefined.
 // Strict objects report unknown fields; `issues` collects every problem with its path.
+//
+// Options come from users, config files and JSON: any key (`__proto__`, `hasOwnProperty`),
+// any value (symbols, proxies, getters that throw). So rules are looked up as own properties
+// only, each field is read once, and a failure to read is an issue, never a TypeError.
 
 type Rule = (value: unknown, path: string, issues: string[]) => string | undefined
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const test = (ok: (v: unknown) => boolean, expected: string): Rule => (v) => (ok(v) ? undefined : expected)
 const type = (name: string, expected = `expected a ${name}`) => test((v) => typeof v === name, expected)
-const str = type('string')
 const nonEmpty = test((v) => typeof v === 'string' && v !== '', 'expected a non-empty string')
+const str = type('string')
 const bool = type('boolean', 'expected true or false')
 const fn = type('function')
 const record = test(isObject, 'expected an object')
@@ -64,19 +69,20 @@ const either = (a: Rule, b: Rule): Rule => (v, path, issues) => {
   const nested: string[] = []
   return a(v, path, nested) === undefined && nested.length === 0 ? undefined : b(v, path, issues)
 }
-const list = (item: Rule): Rule => (v, path, issues) => {
+const list = (item: Rule, min = 0): Rule => (v, path, issues) => {
   if (!Array.isArray(v)) return 'expected an array'
+  if (v.length < min) return `expected at least ${min} item`
   v.forEach((x, i) => report(item, x, `${path}.${i}`, issues))
   return undefined
 }
 const strict = (shape: Record<string, Rule>, expected = 'expected an object', required: string[] = []): Rule => (v, path, issues) => {
   if (!isObject(v)) return expected
-  for (const key of required) if (v[key] === undefined) issues.push(`${path ? `${path}.` : ''}${key}: required`)
-  for (const key of Object.keys(v)) {
+  const fields = readFields(v, path, issues)
+  for (const key of required) if (fields.get(key) === undefined) issues.push(`${path ? `${path}.` : ''}${key}: required`)
+  for (const [key, value] of fields) {
     const at = path ? `${path}.${key}` : key
-    const rule = shape[key]
-    if (rule) {
-      if (v[key] !== undefined) report(rule, v[key], at, issues)
+    if (Object.hasOwn(shape, key)) {
+      if (value !== undefined) report(shape[key]!, value, at, issues)
     } else {
       const hint = closest(key, Object.keys(shape))
       issues.push(`unknown option '${at}'${hint ? `: did you mean '${hint}'?` : ''}`)
@@ -85,22 +91,46 @@ const strict = (shape: Record<string, Rule>, expected = 'expected an object', re
   return undefined
 }
 
+/** Own enumerable string-keyed fields, each read once; a field that cannot be read is an issue. */
+function readFields(v: object, path: string, issues: string[]): Map<string, unknown> {
+  const fields = new Map<string, unknown>()
+  let keys: string[]
+  try {
+    keys = Object.keys(v)
+  } catch (error) {
+    issues.push(`${path || 'cache options'}: cannot list the fields (${reason(error)})`)
+    return fields
+  }
+  for (const key of keys) {
+    try {
+      fields.set(key, (v as Record<string, unknown>)[key])
+    } catch (error) {
+      issues.push(`${path ? `${path}.` : ''}${key}: cannot be read (${reason(error)})`)
+    }
+  }
+  return fields
+}
+
 function report(rule: Rule, value: unknown, path: string, issues: string[]): void {
   const expected = rule(value, path, issues)
   if (expected !== undefined) issues.push(`${path}: ${expected}, got ${describe(value)}`)
 }
 
-const node = strict({ host: str, port: type('number') }, undefined, ['host', 'port'])
+const port = int(1, 65535)
+const node = strict({ host: nonEmpty, port }, undefined, ['host', 'port'])
+const duration: Rule = (v) => (toMilliseconds(v) === undefined ? DURATION_EXPECTED : undefined)
+const folderName: Rule = (v) => (typeof v === 'string' ? folderNameProblem(v) : 'expected a string')
+
 /** Mirrors `cacheConfigSchema` in schema.ts field for field (a test keeps them in step). */
 export const CONFIG_RULES: Record<string, Rule> = {
   maxsize: int(1),
   maxBytes: int(1),
-  ttl: test((v) => typeof v === 'number' || typeof v === 'string', "expected milliseconds or a duration like '5m'"),
+  ttl: duration,
   policy: oneOf(['lru', 'lfu', 'fifo', 'rr']),
   engine: str,
   preferredEngine: str,
   namespace: nonEmpty,
-  folderName: str,
+  folderName,
   cacheDir: nonEmpty,
   useSql: bool,
   compress: either(
@@ -112,18 +142,19 @@ export const CONFIG_RULES: Record<string, Rule> = {
     oneOf(['json', 'default']),
     strict({ serialize: fn, deserialize: fn }, "expected 'json', 'default' or { serialize, deserialize }", ['serialize', 'deserialize']),
   ),
+  // Mirrors `redisSchema`, the one Redis settings schema (the redis package parses with it).
   redis: strict({
-    url: str,
-    host: str,
-    port: int(1, 65535),
+    url: nonEmpty,
+    host: nonEmpty,
+    port,
     db: int(0),
     username: str,
     password: str,
     tls: either(bool, test(isObject, 'expected true, false or TLS options')),
     keyPrefix: str,
-    sentinels: list(node),
-    name: str,
-    cluster: list(node),
+    sentinels: list(node, 1),
+    name: nonEmpty,
+    cluster: list(node, 1),
     options: record,
   }),
   key: fn,
@@ -131,57 +162,70 @@ export const CONFIG_RULES: Record<string, Rule> = {
 }
 const checkOptions = strict(CONFIG_RULES, 'cache options must be an object')
 
-/** Every problem with the shape of `input` (what the zod schema would reject), as sentences. */
+/** Every problem with `input` (what the zod schema would reject), as sentences. */
 export function optionIssues(input: unknown): string[] {
+  return readOptions(input).issues
+}
+
+/** The options read once into a plain record, with every problem found on the way. */
+function readOptions(input: unknown): { values: Record<string, unknown>; issues: string[] } {
   const issues: string[] = []
-  const expected = checkOptions(input, '', issues)
-  return expected === undefined ? issues : [`${expected}, got ${describe(input)}`]
+  const values: Record<string, unknown> = Object.create(null)
+  try {
+    if (!isObject(input)) return { values, issues: [`cache options must be an object, got ${describe(input)}`] }
+    // Each field is read once, into a record without a prototype (so `__proto__` is a plain
+    // unknown name there), and that record is what is checked and used.
+    for (const [key, value] of readFields(input, '', issues)) values[key] = value
+    checkOptions(values, '', issues)
+    if (enginesDisagree(values)) issues.push(`engine '${String(values.engine)}' and preferredEngine '${String(values.preferredEngine)}' disagree: pass only one`)
+  } catch (error) {
+    // A proxy can throw from any trap (even `Array.isArray` on a revoked one).
+    issues.push(`cache options cannot be read (${reason(error)})`)
+  }
+  return { values, issues }
+}
+
+/**
+ * The own fields of an options object, each read once, for wrappers that take fields of their
+ * own before `createCacheConfig` (hybridCache, smartCache). `undefined` is `{}`; anything that
+ * is not an object, or a field that cannot be read, is a `ConfigurationError`.
+ */
+export function readOptionFields(input: unknown, what = 'cache options'): Record<string, unknown> {
+  if (input === undefined) return {}
+  const issues: string[] = []
+  const values: Record<string, unknown> = {}
+  try {
+    if (!isObject(input)) issues.push(`${what} must be an object, got ${describe(input)}`)
+    // defineProperty, not assignment: a `__proto__` field stays a field (and is reported later).
+    else for (const [key, value] of readFields(input, '', issues)) Object.defineProperty(values, key, { value, enumerable: true, writable: true, configurable: true })
+  } catch (error) {
+    issues.push(`${what} cannot be read (${reason(error)})`)
+  }
+  if (issues.length > 0) throw new ConfigurationError(`invalid ${what}:\n${issues.map((p) => `  - ${p}`).join('\n')}`, { issues })
+  return values
 }
 
 /** Parse and validate options once. Every bad field is reported in one `ConfigurationError`. */
 export function createCacheConfig(input: CacheOptions = {}): CacheConfig {
-  const problems = optionIssues(input)
-  const data = input as CacheOptions & { preferredEngine?: string }
-  let ttl: number | undefined
-  if (problems.length === 0) {
-    if (data.ttl !== undefined) {
-      try {
-        ttl = parseDuration(data.ttl)
-      } catch (error) {
-        problems.push((error as Error).message)
-      }
-    }
-    const folder = data.folderName === undefined ? undefined : folderNameProblem(data.folderName)
-    if (folder) problems.push(folder)
-    if (data.engine !== undefined && data.preferredEngine !== undefined && data.engine !== data.preferredEngine) {
-      problems.push(`engine '${data.engine}' and preferredEngine '${data.preferredEngine}' disagree: pass only one`)
-    }
+  const { values, issues } = readOptions(input)
+  if (issues.length > 0) {
+    throw new ConfigurationError(`invalid cache options:\n${issues.map((p) => `  - ${p}`).join('\n')}`, { issues })
   }
-  if (problems.length > 0) {
-    throw new ConfigurationError(`invalid cache options:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { issues: problems })
-  }
-  const { preferredEngine, ...rest } = data
+  const { preferredEngine, ...rest } = values as CacheOptions & { preferredEngine?: string }
   return {
     ...rest,
-    maxsize: data.maxsize ?? DEFAULT_MAXSIZE,
-    ttl,
-    engine: data.engine ?? preferredEngine,
-    useSql: data.useSql ?? false,
+    maxsize: rest.maxsize ?? DEFAULT_MAXSIZE,
+    ttl: rest.ttl === undefined ? undefined : toMilliseconds(rest.ttl),
+    engine: rest.engine ?? preferredEngine,
+    useSql: rest.useSql ?? false,
     // Spreading `true` adds nothing: the defaults stand.
-    compress: data.compress ? { algorithm: 'gzip', threshold: 1024, ...(data.compress as object) } : false,
-    secure: data.secure ?? true,
-    redis: withRedisEnv(data.redis),
+    compress: rest.compress ? { algorithm: 'gzip', threshold: 1024, ...(rest.compress as object) } : false,
+    secure: rest.secure ?? true,
+    redis: withRedisEnv(rest.redis as RedisOptions | undefined),
   } as CacheConfig
 }
 
-/** `undefined` if the folder name is safe, else why it is not. */
-export function folderNameProblem(name: string): string | undefined {
-  if (!/^[A-Za-z0-9._-]+$/.test(name)) {
-    return `folderName '${name}' may only contain letters, digits, '.', '_' and '-' (for a path, use cacheDir)`
-  }
-  if (name === '.' || name.includes('..')) return `folderName '${name}' must not be '.' or contain '..'`
-  return undefined
-}
+export { folderNameProblem }
 
 /** Reads `process.env` only where it exists: edge runtimes and browsers have none. */
 export function readEnv(name: string): string | undefined {
@@ -214,12 +258,13 @@ function envInt(name: string, value: string): number {
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
   if (typeof value === 'function') return 'a function'
+  if (typeof value === 'symbol') return 'a symbol'
   if (value === null || typeof value !== 'object') return String(value)
   return Array.isArray(value) ? 'an array' : 'an object'
 }
 
 /** The known name within edit distance 2 (ignoring case), if any. */
-function closest(word: string, candidates: readonly string[]): string | undefined {
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined
   let bestDistance = 3
   for (const candidate of candidates) {
@@ -239,3 +284,5 @@ const distance = (a: string, b: string, cap: number): number =>
     : a[0] === b[0]
       ? distance(a.slice(1), b.slice(1), cap)
       : 1 + Math.min(distance(a.slice(1), b, cap - 1), distance(a, b.slice(1), cap - 1), distance(a.slice(1), b.slice(1), cap - 1))
+
+const reason = (error: unknown): string => (error instanceof Error ? error.message : 'a non-Error value was thrown')

@@ -38,7 +38,7 @@ export {
   folderNameProblem,
   readEnv,
 } from './config.js'
-export { cacheConfigSchema } from './schema.js'
+export { cacheConfigSchema, redisSchema } from './schema.js'
 export { type OptionsSchema, parseEngineOptions } from './engine-options.js'
 export { type DurationString, parseDuration } from './duration.js'
 export { type LogLevel, type Logger, log, resetWarnings, setLogLevel, setLogger, warnOnce } from './logger.js'

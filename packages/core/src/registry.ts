@@ -1,4 +1,4 @@
-import { type CacheConfig, type CacheOptions, type EngineConfig, createCacheConfig } from './config.js'
+import { type CacheConfig, type CacheOptions, type EngineConfig, closest, createCacheConfig } from './config.js'
 import { ConfigurationError, EngineNotAvailableError } from './errors.js'
 import { warnOnce } from './logger.js'
 import { memoryEngineDefinition } from './memory/definition.js'
@@ -29,11 +29,26 @@ export const CHAINS = {
 export type ChainName = keyof typeof CHAINS
 
 /**
- * The package that provides an engine the chains know, named in fallback warnings: each is
- * published as `@twat-cache/<name>`, except memory, which is core's.
+ * Engines twat-cache knows by name, and the package that provides each (named in fallback
+ * warnings and "did you mean" hints). Naming one that is not installed falls back with a
+ * warning; any other unregistered name is an error.
  */
+const KNOWN = [...CHAINS.disk, 'redis', 'idb', 'cloudflare-kv']
+
+/** The package that provides an engine twat-cache knows, or `undefined` for other names. */
 export const enginePackage = (name: string): string | undefined =>
-  name === 'memory' ? '@twat-cache/core' : ([...CHAINS.disk, 'redis'] as string[]).includes(name) ? `@twat-cache/${name}` : undefined
+  name === 'memory' ? '@twat-cache/core' : KNOWN.includes(name) ? `@twat-cache/${name === 'cloudflare-kv' ? 'cloudflare' : name}` : undefined
+
+/**
+ * `EngineNotAvailableError` for a name that is neither registered nor known, with the closest
+ * registered or known name as a hint; `undefined` when the name is fine.
+ */
+export function unknownEngine(name: string): EngineNotAvailableError | undefined {
+  if (getEngine(name) || enginePackage(name)) return undefined
+  const registered = ['memory', ...registry().keys()]
+  const hint = closest(name, [...registered, ...KNOWN])
+  return new EngineNotAvailableError(name, `${hint ? `did you mean '${hint}'? ` : ''}registered: ${[...new Set(registered)].join(', ')}; import its package or fix the name`)
+}
 
 /** What the caller needs from an engine, beyond the config. */
 export interface EngineNeeds {
@@ -43,10 +58,27 @@ export interface EngineNeeds {
   mode?: 'sync' | 'any'
 }
 
-/** Make an engine selectable by name. Cheap: no I/O happens until `create`. */
-export function registerEngine<C extends EngineConfig>(definition: EngineDefinition<C>): void {
+export interface RegisterOptions {
+  /** Replace an engine already registered under the same name without a warning. @default false */
+  replace?: boolean
+}
+
+/**
+ * Make an engine selectable by name. Cheap: no I/O happens until `create`. Registering a
+ * different definition under a name already taken replaces it, with one warning unless
+ * `replace: true` says it is meant (two packages claiming one name is usually a mistake).
+ */
+export function registerEngine<C extends EngineConfig>(definition: EngineDefinition<C>, options: RegisterOptions = {}): void {
   if (!definition || typeof definition.name !== 'string' || typeof definition.create !== 'function') {
     throw new ConfigurationError('registerEngine needs { name, capabilities, priority, create(config) }')
+  }
+  const existing = registry().get(definition.name)
+  if (existing && existing !== (definition as EngineDefinition<never>) && options.replace !== true) {
+    warnOnce(
+      `register:${definition.name}`,
+      'registry',
+      `engine '${definition.name}' was already registered${existing.packageName ? ` (by ${existing.packageName})` : ''}; replacing it. Pass registerEngine(definition, { replace: true }) if that is intended`,
+    )
   }
   registry().set(definition.name, definition as EngineDefinition<never>)
 }
@@ -83,6 +115,10 @@ function unfit(definition: EngineDefinition<EngineConfig>, config: CacheConfig, 
   if (config.policy !== undefined && !caps.policies.includes(config.policy)) {
     return `it does not support policy '${config.policy}' (only ${caps.policies.map((p) => `'${p}'`).join(', ')})`
   }
+  if (config.maxBytes !== undefined && caps.maxBytes !== true) {
+    const able = [memoryEngineDefinition, ...registry().values()].filter((d) => d.capabilities.maxBytes).map((d) => d.name)
+    return `it does not honour maxBytes (engines that do: ${[...new Set(able)].join(', ') || 'none registered'})`
+  }
   return undefined
 }
 
@@ -102,22 +138,16 @@ export function selectEngine(config: CacheConfig, needs: EngineNeeds = {}): Engi
       if (why) throw new ConfigurationError(`engine '${preferred}' cannot be used: ${why}`)
       return definition
     }
-    if (!enginePackage(preferred)) {
-      // Not availableEngines(): its sort is not worth carrying into every bundle for a message.
-      const known = new Set(['memory', ...registry().keys()])
-      throw new EngineNotAvailableError(
-        preferred,
-        `no engine of that name is registered (registered: ${[...known].join(', ')}); import its package or fix the name`,
-      )
-    }
+    const unknown = unknownEngine(preferred)
+    if (unknown) throw unknown
   }
-  // The built-in memory engine fits every request (sync, every policy): it ends each chain,
-  // and still does when a registration shadows its name with an engine that does not fit.
+  // The built-in memory engine fits every request (sync, every policy, maxBytes): it ends each
+  // chain, and still does when a registration shadows its name with an engine that does not fit.
   let chosen = memoryEngineDefinition
   for (const name of chain) {
-    if (name === 'redis' && !config.redis) continue
     const definition = getEngine(name)
-    if (definition && !unfit(definition, config, needs)) {
+    // `usable` reads the settings only; the namespace is not chosen yet.
+    if (definition && (definition.usable?.(config as EngineConfig) ?? true) && !unfit(definition, config, needs)) {
       chosen = definition
       break
     }

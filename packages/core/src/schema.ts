@@ -1,4 +1,6 @@
 import * as z from 'zod/mini'
+import { DURATION_EXPECTED, toMilliseconds } from './duration.js'
+import { enginesDisagree, folderNameProblem } from './checks.js'
 
 /*
  * The published options schema. It is the source of the option types (`CacheOptions` is
@@ -11,17 +13,25 @@ import * as z from 'zod/mini'
  * test checks on generated inputs that both accept and reject exactly the same shapes.
  */
 
-const duration = z.union([z.number(), z.string()])
+/** Milliseconds or a duration string; normalised by `toMilliseconds` (whole ms, rounded up). */
+const duration = z.union([z.number(), z.string()]).check(z.refine((v) => toMilliseconds(v) !== undefined, DURATION_EXPECTED))
 const positiveInt = z.number().check(z.int(), z.minimum(1))
+const nonEmpty = z.string().check(z.minLength(1))
+const port = z.number().check(z.int(), z.minimum(1), z.maximum(65535))
+const node = z.strictObject({ host: nonEmpty, port })
 
+/**
+ * The Redis connection settings, written once: `createCacheConfig` checks the same fields (its
+ * rule table mirrors this, proven by a test) and `@twat-cache/redis` parses with this schema.
+ */
 export const redisSchema = z.strictObject({
-  /** `redis://user:pass@host:6379/0` or `rediss://` for TLS. */
-  url: z.optional(z.string()),
+  /** `redis://user:pass@host:6379/0`, or `rediss://` for TLS. Explicit fields below override its parts. */
+  url: z.optional(nonEmpty),
   /** Server host name or address. @default '127.0.0.1' */
-  host: z.optional(z.string()),
+  host: z.optional(nonEmpty),
   /** Server port. @default 6379 */
-  port: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(65535))),
-  /** Database number. @default 0 */
+  port: z.optional(port),
+  /** Database number (standalone and Sentinel only). @default 0 */
   db: z.optional(z.number().check(z.int(), z.minimum(0))),
   /** ACL user name (Redis 6+). */
   username: z.optional(z.string()),
@@ -31,13 +41,16 @@ export const redisSchema = z.strictObject({
   tls: z.optional(z.union([z.boolean(), z.record(z.string(), z.unknown())])),
   /** Prefix for every key this process writes. @default 'twat-cache:' */
   keyPrefix: z.optional(z.string()),
-  /** Sentinel nodes; with `name`, the master group name. */
-  sentinels: z.optional(z.array(z.strictObject({ host: z.string(), port: z.number() }))),
+  /** Sentinel nodes; needs `name`, the master group name. */
+  sentinels: z.optional(z.array(node).check(z.minLength(1))),
   /** Sentinel master group name (with `sentinels`). */
-  name: z.optional(z.string()),
-  /** Cluster start-up nodes: connects with `Redis.Cluster`. */
-  cluster: z.optional(z.array(z.strictObject({ host: z.string(), port: z.number() }))),
-  /** Passed verbatim to ioredis (timeouts, retry strategy...). */
+  name: z.optional(nonEmpty),
+  /** Cluster start-up nodes: connects with ioredis `Cluster`. */
+  cluster: z.optional(z.array(node).check(z.minLength(1))),
+  /**
+   * Passed to ioredis (`RedisOptions`, or `ClusterOptions` with `cluster`), over the engine's
+   * defaults (timeouts, retry strategy, no offline queue, auto-pipelining).
+   */
   options: z.optional(z.record(z.string(), z.unknown())),
 })
 
@@ -73,7 +86,10 @@ export const cacheConfigSchema = z.strictObject({
   maxsize: z.optional(positiveInt),
   /** Size bound in bytes, where the engine supports it. */
   maxBytes: z.optional(positiveInt),
-  /** Time to live: milliseconds, or `'500ms' | '30s' | '5m' | '1h' | '1d'`. Omit for no expiry. */
+  /**
+   * Time to live: milliseconds, or `'500ms' | '30s' | '5m' | '1h' | '1d'`; fractions of a
+   * millisecond round up, at most `Number.MAX_SAFE_INTEGER` ms. Omit for no expiry.
+   */
   ttl: z.optional(duration),
   /**
    * Eviction policy. When omitted, each engine evicts its own way (least-recently-used for every
@@ -87,7 +103,7 @@ export const cacheConfigSchema = z.strictObject({
   /** Key namespace. @default function name + hash of its source */
   namespace: z.optional(z.string().check(z.minLength(1))),
   /** Sub-folder of the cache directory: `[A-Za-z0-9._-]+`, never `..`. */
-  folderName: z.optional(z.string()),
+  folderName: z.optional(z.string().check(z.refine((v) => folderNameProblem(v) === undefined, 'expected [A-Za-z0-9._-]+ without ..'))),
   /** Base cache directory. @default `TWAT_CACHE_DIR` or the platform's user cache dir */
   cacheDir: z.optional(z.string().check(z.minLength(1))),
   /** Prefer SQLite for disk caching (steers `ucache`). @default false */
@@ -104,5 +120,5 @@ export const cacheConfigSchema = z.strictObject({
   key: z.optional(z.custom<(...args: never[]) => string>((v) => typeof v === 'function')),
   /** Options passed verbatim to the engine's factory, which validates them with its own schema. */
   engineOptions: z.optional(z.record(z.string(), z.unknown())),
-})
+}).check(z.refine((o) => !enginesDisagree(o), 'engine and preferredEngine disagree: pass only one'))
 

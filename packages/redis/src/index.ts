@@ -17,6 +17,8 @@ export const redisEngineDefinition: EngineDefinition<EngineConfig> = {
   capabilities: REDIS_CAPABILITIES,
   priority: REDIS_PRIORITY,
   packageName: '@twat-cache/redis',
+  // The chains pick Redis only when it is configured; `engine: 'redis'` still selects it.
+  usable: (config) => config.redis !== undefined,
   create: (config) => createRedisEngine(config),
 }
 

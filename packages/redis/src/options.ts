@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@twat-cache/core'
+import { ConfigurationError, redisSchema } from '@twat-cache/core'
 import type { ClusterOptions, RedisOptions } from 'ioredis'
 import * as z from 'zod/mini'
 
@@ -13,41 +13,13 @@ export const DEFAULT_KEY_PREFIX = 'twat-cache:'
 /** Keys requested per `SCAN` step (and deleted per `UNLINK`) by `clear()`, `size()` and `keys()`. */
 export const DEFAULT_SCAN_COUNT = 500
 
-const port = z.number().check(z.int(), z.minimum(1), z.maximum(65535))
-const node = z.strictObject({ host: z.string().check(z.minLength(1)), port })
-
 /**
- * The `redis` section of the cache options: where the server is and how to talk to it. The same
- * fields as core's config schema, so a config that passed `createCacheConfig` passes here.
+ * The `redis` section of the cache options: core's `redisSchema`, the one definition of the
+ * Redis settings, so a config that passed `createCacheConfig` passes here. Kept under this name
+ * for existing imports; what only the engine checks (Sentinel needs a name, Cluster has one
+ * database...) is in `conflicts` below.
  */
-export const redisConnectionSchema = z.strictObject({
-  /** `redis://user:pass@host:6379/0`, or `rediss://` for TLS. Explicit fields below override its parts. */
-  url: z.optional(z.string().check(z.minLength(1))),
-  /** @default '127.0.0.1' */
-  host: z.optional(z.string().check(z.minLength(1))),
-  /** @default 6379 */
-  port: z.optional(port),
-  /** Database index (standalone and Sentinel only). @default 0 */
-  db: z.optional(z.number().check(z.int(), z.minimum(0))),
-  username: z.optional(z.string()),
-  password: z.optional(z.string()),
-  /** `true`, or Node TLS options passed to ioredis. @default false (true for `rediss://`) */
-  tls: z.optional(z.union([z.boolean(), z.record(z.string(), z.unknown())])),
-  /** Prepended to every key. @default 'twat-cache:' */
-  keyPrefix: z.optional(z.string()),
-  /** Sentinel nodes; needs `name`, the master group name. */
-  sentinels: z.optional(z.array(node).check(z.minLength(1))),
-  /** Sentinel master group name. */
-  name: z.optional(z.string().check(z.minLength(1))),
-  /** Cluster start-up nodes: connects with ioredis `Cluster`. */
-  cluster: z.optional(z.array(node).check(z.minLength(1))),
-  /**
-   * Passed to ioredis (`RedisOptions`, or `ClusterOptions` with `cluster`), over our defaults:
-   * `connectTimeout` 3000, `commandTimeout` 2000, `maxRetriesPerRequest` 1,
-   * `enableOfflineQueue` false, `enableAutoPipelining` true, a capped `retryStrategy`.
-   */
-  options: z.optional(z.record(z.string(), z.unknown())),
-})
+export const redisConnectionSchema = redisSchema
 
 /** Options read from `engineOptions` (validated here; unknown fields are rejected). */
 export const redisEngineOptionsSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import type { CacheConfig, CacheOptions } from '../config.js'
+import { type CacheConfig, type CacheOptions, readOptionFields } from '../config.js'
 import { ConfigurationError } from '../errors.js'
 import { getEngine } from '../registry.js'
 import type { ResultType } from './detect-type.js'
@@ -115,9 +115,14 @@ export interface ResolvedHybridOptions extends HybridCacheOptions {
 
 /** Split hybrid options into the shared cache options and the hybrid-only fields. */
 export function splitHybridOptions(options: HybridCacheOptions = {}): { shared: CacheOptions; sizeThreshold: number; small: CacheOptions; large: CacheOptions } {
-  const { sizeThreshold = SIZE_THRESHOLDS.large, small = {}, large = {}, ...shared } = options
+  const fields = readOptionFields(options, 'hybridCache options') as HybridCacheOptions
+  const { sizeThreshold = SIZE_THRESHOLDS.large, ...shared } = fields
+  delete shared.small
+  delete shared.large
+  const small = readOptionFields(fields.small, 'hybridCache small options') as CacheOptions
+  const large = readOptionFields(fields.large, 'hybridCache large options') as CacheOptions
   if (typeof sizeThreshold !== 'number' || !(sizeThreshold >= 0) || !Number.isFinite(sizeThreshold)) {
-    throw new ConfigurationError(`sizeThreshold: expected a number of bytes ≥ 0, got ${String(sizeThreshold)}`)
+    throw new ConfigurationError(`sizeThreshold: expected a number of bytes ≥ 0, got ${typeof sizeThreshold === 'object' ? 'an object' : String(sizeThreshold)}`)
   }
   if (shared.engine !== undefined || shared.preferredEngine !== undefined) {
     throw new ConfigurationError('hybridCache takes one engine per tier: pass `small: { engine }` and `large: { engine }` instead of `engine`')
@@ -164,7 +169,7 @@ export interface SmartCacheOptions extends CacheOptions {
 
 /** Split smart options into cache options and hints. */
 export function splitSmartOptions(options: SmartCacheOptions = {}): { cache: CacheOptions; persistence?: boolean | undefined; accessPattern?: AccessPattern | undefined; concurrency?: Concurrency | undefined } {
-  const { persistence, accessPattern, concurrency, ...cache } = options
+  const { persistence, accessPattern, concurrency, ...cache } = readOptionFields(options, 'smartCache options') as SmartCacheOptions
   return { cache, persistence, accessPattern, concurrency }
 }
 

@@ -14,6 +14,7 @@ export type CreateEngine = (config: CacheConfig, namespace: string, mode: 'sync'
 export function cacherWithEngine(options: CacheOptions, create: CreateEngine, wrapper: string): Cacher {
   let called = false
   const setup: MemoizeSetup & { createEngine: CreateEngine } = {
+    name: wrapper,
     needs: { chain: 'memory' },
     createEngine: (config, namespace, mode) => {
       called = true

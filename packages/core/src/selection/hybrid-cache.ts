@@ -1,4 +1,4 @@
-import { type CacheOptions, createCacheConfig } from '../config.js'
+import { type CacheOptions, createCacheConfig, readOptionFields } from '../config.js'
 import { selectEngine } from '../registry.js'
 import { type AsyncEngine, type Engine, MISS, type SyncCapabilities, type AsyncCapabilities, type SyncEngine } from '../types.js'
 import type { Cacher } from '../wrap/memoize.js'
@@ -93,7 +93,9 @@ function createTier(options: CacheOptions, namespace: string, mode: 'sync' | 'an
  * const load = hybridCache({ sizeThreshold: 256 * 1024, large: { folderName: 'tiles' } })(loadTile)
  * ```
  */
-export function hybridCache(options: HybridCacheOptions = {}): Cacher {
+export function hybridCache(input: HybridCacheOptions = {}): Cacher {
+  // Read once: the fields are used again when each function is wrapped.
+  const options = readOptionFields(input, 'hybridCache options') as HybridCacheOptions
   const { shared, sizeThreshold, small, large } = splitHybridOptions(options)
   // Fail where the options are written, not at the first wrap.
   createCacheConfig({ ...shared, ...small })

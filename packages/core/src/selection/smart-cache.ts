@@ -1,4 +1,4 @@
-import { createCacheConfig } from '../config.js'
+import { createCacheConfig, readOptionFields } from '../config.js'
 import { selectEngine } from '../registry.js'
 import { type AsyncEngine, type Engine, type EngineCapabilities, MISS, type SyncEngine } from '../types.js'
 import type { Cacher } from '../wrap/memoize.js'
@@ -87,7 +87,9 @@ export function createDeferredEngine(mode: 'sync' | 'async', choose: (firstValue
  * const render = smartCache({ ttl: '1h' })(renderThumbnail) // Uint8Array PNG → sqlite
  * ```
  */
-export function smartCache(options: SmartCacheOptions = {}): Cacher {
+export function smartCache(input: SmartCacheOptions = {}): Cacher {
+  // Read once: the fields are used again when each function is wrapped.
+  const options = readOptionFields(input, 'smartCache options') as SmartCacheOptions
   const { cache } = splitSmartOptions(options)
   return cacherWithEngine(
     cache,

@@ -1,41 +1,81 @@
 import type { EngineConfig } from '../config.js'
 import { log } from '../logger.js'
-import type { Engine, EngineDefinition } from '../types.js'
-import type { Degradation, Health } from './memoize.js'
+import { type Engine, type EngineDefinition, MISS } from '../types.js'
+import type { Step, Store } from './pipeline.js'
 
 /** How long a failed engine is bypassed before ucache tries it again. */
 export const DEGRADED_RETRY_MS = 1_000
 
-/** ucache's run-time degradation: one warning per failure episode, bypass, retry later. */
-export const degradation: Degradation = {
-  health(engineName: string): Health {
-    const state = { down: false, retryAt: 0 }
-    return {
-      bypass: () => state.down && Date.now() < state.retryAt,
-      fail(error: unknown): void {
-        if (!state.down) {
-          const reason = error instanceof Error ? error.message : String(error)
-          log('warn', 'ucache', `engine '${engineName}' failed (${reason}); running the function uncached and retrying the engine in ${DEGRADED_RETRY_MS} ms`)
-        }
-        state.down = true
-        state.retryAt = Date.now() + DEGRADED_RETRY_MS
-      },
-      ok(): void {
-        if (state.down) {
-          state.down = false
-          log('info', 'ucache', `engine '${engineName}' is back; caching resumed`)
-        }
-      },
+/** Whether the engine is usable now; one warning per failure episode. */
+interface Health {
+  /** True while the engine should be bypassed. */
+  bypass(): boolean
+  fail(error: unknown): void
+  ok(): void
+}
+
+function health(engineName: string): Health {
+  const state = { down: false, retryAt: 0 }
+  return {
+    bypass: () => state.down && Date.now() < state.retryAt,
+    fail(error: unknown): void {
+      if (!state.down) {
+        const reason = error instanceof Error ? error.message : String(error)
+        log('warn', 'ucache', `engine '${engineName}' failed (${reason}); running the function uncached and retrying the engine in ${DEGRADED_RETRY_MS} ms`)
+      }
+      state.down = true
+      state.retryAt = Date.now() + DEGRADED_RETRY_MS
+    },
+    ok(): void {
+      if (state.down) {
+        state.down = false
+        log('info', 'ucache', `engine '${engineName}' is back; caching resumed`)
+      }
+    },
+  }
+}
+
+/**
+ * ucache's step: engine failures are absorbed. A failed read is a miss, a failed write is
+ * skipped, and while the engine is down (for `DEGRADED_RETRY_MS` after a failure) it is not
+ * asked at all, so the function simply runs uncached.
+ */
+export const degrading: Step = (inner: Store, { engine, sync }): Store => {
+  const h = health(engine.name)
+  if (sync) {
+    const attempt = (op: () => unknown, fallback: unknown): unknown => {
+      if (h.bypass()) return fallback
+      try {
+        const result = op()
+        h.ok()
+        return result
+      } catch (error) {
+        h.fail(error)
+        return fallback
+      }
     }
-  },
-  reopening,
+    return { get: (key) => attempt(() => inner.get(key), MISS), set: (key, value) => attempt(() => inner.set(key, value), undefined) }
+  }
+  // `async` also turns an engine that throws synchronously into a rejection handled here.
+  const attempt = async (op: () => unknown, fallback: unknown): Promise<unknown> => {
+    if (h.bypass()) return fallback
+    try {
+      const result = await op()
+      h.ok()
+      return result
+    } catch (error) {
+      h.fail(error)
+      return fallback
+    }
+  }
+  return { get: (key) => attempt(() => inner.get(key), MISS), set: (key, value) => attempt(() => inner.set(key, value), undefined) }
 }
 
 /**
  * Stands in for an engine that failed to open: every operation tries to open it again and
  * throws the failure until it succeeds, which ucache's degradation turns into uncached calls.
  */
-function reopening(definition: EngineDefinition<EngineConfig>, config: EngineConfig): Engine {
+export function reopening(definition: EngineDefinition<EngineConfig>, config: EngineConfig): Engine {
   let inner: Engine | undefined
   const sync = definition.capabilities.mode === 'sync'
   const run = (op: (engine: Engine) => unknown) =>

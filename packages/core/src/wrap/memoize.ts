@@ -1,18 +1,19 @@
-import { type CacheConfig, type CacheOptions, createCacheConfig } from '../config.js'
+import { type CacheConfig, type CacheOptions, type EngineConfig, createCacheConfig } from '../config.js'
+import { ConfigurationError } from '../errors.js'
 import { defaultNamespace } from '../keys/namespace.js'
-import { stableKey } from '../keys/stable-key.js'
-import { type EngineNeeds, selectEngine } from '../registry.js'
-import type { EngineConfig } from '../config.js'
-import { type AsyncEngine, type Engine, type EngineDefinition, MISS, type SyncEngine } from '../types.js'
+import { type EngineNeeds, selectEngine, unknownEngine } from '../registry.js'
+import type { Engine, EngineDefinition, SyncEngine } from '../types.js'
+import { isClosed, watchClose } from './closed.js'
+import { keyBuilder } from './keying.js'
+import { type AnyFunction, type Counters, type Step, type StepContext, type Store, cachedCall } from './pipeline.js'
 import { type CacheInfo, track } from './stats.js'
 
-// biome-ignore lint: `any` is what lets every function type through the constraint.
-export type AnyFunction = (...args: any[]) => any
+export type { AnyFunction } from './pipeline.js'
 export type AsyncFunction = (...args: any[]) => PromiseLike<unknown>
 
 /** What every cached function adds to the original. */
 export interface CacheControls<Args extends unknown[]> {
-  /** Hits, misses, size, maxsize and the engine name. */
+  /** Hits, misses, size, maxsize and the engine name (`closed: true` once the engine is closed). */
   cacheInfo(): CacheInfo
   /** Remove every entry of this function (only its namespace). */
   cacheClear(): Promise<void>
@@ -27,7 +28,7 @@ export type Cached<F extends AnyFunction> = F & CacheControls<Parameters<F>>
 
 /**
  * Returned by `mcache(options)` and friends: call it on a function, or use it as a TC39 method
- * decorator (`@mcache()`), where each instance gets its own entries.
+ * decorator (`@mcache()`), where each instance gets its own entries (unless `key` is given).
  */
 export interface Cacher<Constraint extends AnyFunction = AnyFunction> {
   <F extends Constraint>(fn: F): Cached<F>
@@ -35,12 +36,21 @@ export interface Cacher<Constraint extends AnyFunction = AnyFunction> {
 }
 
 export interface MemoizeSetup {
+  /** The wrapper's name, for messages (`'bcache'`). */
+  name: string
   needs: EngineNeeds
   /**
-   * Absorb engine failures: run the function, warn once per episode, retry later (ucache).
-   * Passed in (not imported) so wrappers that never degrade do not carry the code.
+   * Stages between the call and the engine, innermost first (see `Step` in pipeline.ts).
+   * Passed in (not imported) so wrappers that do not use one do not carry its code.
    */
-  degrade?: Degradation
+  steps?: readonly Step[]
+  /**
+   * Called when the chosen engine fails to open; returns a stand-in that retries (ucache: an
+   * engine that cannot open is a run-time failure like any other). Absent: the error is thrown.
+   */
+  reopen?: (definition: EngineDefinition<EngineConfig>, config: EngineConfig) => Engine
+  /** Sees the engine the chain chose (bcache, fcache and ucache warn when it is not persistent). */
+  chosen?: (definition: EngineDefinition<EngineConfig>, needs: EngineNeeds) => void
   /** Picks the chain once the config is known (ucache). */
   chooseNeeds?: (config: CacheConfig, fn: AnyFunction) => EngineNeeds
   /**
@@ -50,67 +60,17 @@ export interface MemoizeSetup {
   createEngine?: (config: CacheConfig, namespace: string, mode: 'sync' | 'any') => Engine
 }
 
-/** ucache's failure handling, supplied by wrap/degrade.ts. */
-export interface Degradation {
-  health(engineName: string): Health
-  reopening(definition: EngineDefinition<EngineConfig>, config: EngineConfig): Engine
-}
-export interface Health {
-  /** True while the engine should be bypassed. */
-  bypass(): boolean
-  /** Record a failure (throws it again when not degrading). */
-  fail(error: unknown): void
-  ok(): void
-}
-
-// Without degradation an engine failure is the caller's error.
-const STRICT: Health = {
-  bypass: () => false,
-  fail(error) {
-    throw error
-  },
-  ok() {},
-}
-
 const AsyncFunctionPrototype = Object.getPrototypeOf(async () => {})
 export function isAsyncFunction(fn: AnyFunction): boolean {
   return Object.getPrototypeOf(fn) === AsyncFunctionPrototype
-}
-
-// Primitives never count, as for `await`, unless someone gives a primitive's prototype a `then`.
-const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as { then?: unknown } | undefined)?.then === 'function'
-
-// Per-instance keys for decorated methods: a counter per object, held weakly so caching a
-// method never keeps an instance alive.
-const instanceIds = new WeakMap<object, number>()
-let nextInstanceId = 0
-function instanceId(self: unknown): number | string {
-  if (self === null || (typeof self !== 'object' && typeof self !== 'function')) return '-'
-  let id = instanceIds.get(self)
-  if (id === undefined) instanceIds.set(self, (id = ++nextInstanceId))
-  return id
-}
-
-/**
- * Instance counters restart in every process, so on an engine that outlives the process or is
- * shared with others, instance 1 of one process must not read instance 1 of another: their keys
- * are scoped by a random token drawn once per process (when first needed).
- */
-let processToken: string | undefined
-function instanceScope(engine: Engine): string {
-  const caps = engine.capabilities
-  if (!caps.persistent && caps.shared === 'process') return ''
-  if (processToken === undefined) {
-    const words = crypto.getRandomValues(new Uint32Array(3))
-    processToken = Array.from(words, (w) => w.toString(36)).join('')
-  }
-  return `${processToken}.`
 }
 
 /** Build a `Cacher` for one wrapper (`mcache`, `bcache`, ...). */
 export function makeCacher<C extends AnyFunction>(options: CacheOptions | undefined, setup: MemoizeSetup): Cacher<C> {
   // Validate now, so a bad option fails where it is written, not at the first call.
   const config = createCacheConfig(options)
+  const unknown = config.engine === undefined ? undefined : unknownEngine(config.engine)
+  if (unknown) throw new ConfigurationError(`invalid cache options:\n  - engine: ${unknown.message}`, { cause: unknown, issues: [`engine: ${unknown.message}`] })
   return ((fn: C, context?: ClassMethodDecoratorContext) => {
     if (typeof fn !== 'function') {
       throw new TypeError(`a cacher wraps a function; got ${fn === null ? 'null' : typeof fn}. Use mcache(options)(fn)`)
@@ -122,47 +82,70 @@ export function makeCacher<C extends AnyFunction>(options: CacheOptions | undefi
   }) as Cacher<C>
 }
 
+function openEngine(fn: AnyFunction, config: CacheConfig, setup: MemoizeSetup, namespace: string): Engine {
+  const mode = isAsyncFunction(fn) ? 'any' : 'sync'
+  if (setup.createEngine) return setup.createEngine(config, namespace, mode)
+  const needs = setup.chooseNeeds?.(config, fn) ?? setup.needs
+  const definition = selectEngine(config, { ...needs, mode })
+  setup.chosen?.(definition, needs)
+  const engineConfig = { ...config, namespace }
+  try {
+    return definition.create(engineConfig)
+  } catch (error) {
+    if (!setup.reopen) throw error
+    return setup.reopen(definition, engineConfig)
+  }
+}
+
 function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: MemoizeSetup, perInstance: boolean): Cached<F> {
-  const asyncFn = isAsyncFunction(fn)
-  const mode = asyncFn ? 'any' : 'sync'
   const namespace = config.namespace ?? defaultNamespace(fn)
-  let engine: Engine
-  if (setup.createEngine) {
-    engine = setup.createEngine(config, namespace, mode)
-  } else {
-    const definition = selectEngine(config, { ...(setup.chooseNeeds?.(config, fn) ?? setup.needs), mode })
-    const engineConfig = { ...config, namespace }
+  const engine = openEngine(fn, config, setup, namespace)
+  watchClose(engine)
+  const counters: Counters = { hits: 0, misses: 0, written: 0 }
+  const context: StepContext = {
+    name: fn.name || 'anonymous',
+    namespace,
+    config,
+    engine,
+    sync: engine.capabilities.mode === 'sync',
+    counters,
+  }
+  const store = (setup.steps ?? []).reduce<Store>((inner, step) => step(inner, context), engine)
+  const keyFor = keyBuilder(config.key, perInstance, engine)
+  const cached = cachedCall(fn, store, keyFor, context, isAsyncFunction(fn))
+
+  // A closed engine is reported, never thrown, by cacheInfo() and getStats().
+  let closedSeen = false
+  const closed = () => closedSeen || isClosed(engine)
+  const size = (): number => {
+    const estimate = Math.min(counters.written, config.maxsize)
+    if (!context.sync || !engine.size) return estimate
     try {
-      engine = definition.create(engineConfig)
+      return (engine as SyncEngine).size!()
     } catch (error) {
-      // ucache: an engine that cannot open (corrupt file, unwritable folder) is a run-time
-      // failure like any other: the function runs uncached and opening is retried later.
-      if (!setup.degrade) throw error
-      engine = setup.degrade.reopening(definition, engineConfig)
+      closedSeen ||= isClosed(engine, error)
+      return estimate
     }
   }
-  const userKey = config.key as ((...args: unknown[]) => string) | undefined
-  const keyOf = userKey ? (args: unknown[]) => userKey(...args) : stableKey
-  const name = fn.name || 'anonymous'
-  const counters = { hits: 0, misses: 0, written: 0 }
-
-  const cached = cachedCall(fn, engine, keyOf, perInstance, asyncFn, counters, setup.degrade?.health(engine.name))
-
-  const info = (): CacheInfo => ({
-    hits: counters.hits,
-    misses: counters.misses,
-    size: engine.capabilities.mode === 'sync' && engine.size ? (engine as SyncEngine).size!() : Math.min(counters.written, config.maxsize),
-    maxsize: config.maxsize,
-    engine: engine.name,
-  })
+  const info = (): CacheInfo => {
+    const base = { hits: counters.hits, misses: counters.misses, size: 0, maxsize: config.maxsize, engine: engine.name }
+    if (!closed()) base.size = size()
+    return closed() ? { ...base, size: 0, closed: true } : base
+  }
   // getStats() holds `tracked` weakly; the cached function holds it strongly (cacheClear
   // refers to it), so it lives as long as the function does.
   const tracked = {
-    name,
+    name: context.name,
     namespace,
     info,
+    closed,
     async clear() {
-      await engine.clear()
+      try {
+        await engine.clear()
+      } catch (error) {
+        closedSeen ||= isClosed(engine, error)
+        throw error
+      }
       counters.written = 0
     },
   }
@@ -170,8 +153,10 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
     cacheInfo: info,
     cacheClear: () => tracked.clear(),
     cacheDelete: async (...args) => {
-      if (perInstance) throw new TypeError('cacheDelete on a decorated method needs the instance: use cacheClear, or a custom key')
-      return engine.delete(keyOf(args))
+      if (perInstance && config.key === undefined) {
+        throw new TypeError('cacheDelete on a decorated method needs the instance: use cacheClear, or a custom key')
+      }
+      return engine.delete(keyFor(args, undefined))
     },
     engine,
   }
@@ -182,147 +167,4 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
   Object.assign(cached, controls)
   track(tracked)
   return cached as unknown as Cached<F>
-}
-
-type KeyOf = (args: unknown[]) => string
-interface Counters {
-  hits: number
-  misses: number
-  written: number
-}
-
-/**
- * The cached function. Sync engines answer inline: a hit for a sync function returns the
- * value itself, with no Promise allocated. What settles later goes through `settle`.
- */
-function cachedCall(
-  fn: AnyFunction,
-  engine: Engine,
-  keyOf: KeyOf,
-  perInstance: boolean,
-  asyncFn: boolean,
-  counters: Counters,
-  degrading: Health | undefined,
-) {
-  const sync = engine.capabilities.mode === 'sync'
-  const scope = perInstance ? instanceScope(engine) : ''
-  const inflight = new Map<string, Promise<unknown>>()
-  const degrade = degrading !== undefined
-  const health = degrading ?? STRICT
-  // Set once the function is seen to return promises (from the start for async functions and
-  // engines), so hits and key errors are returned as promises too.
-  let returnsPromise = asyncFn || !sync
-  const store = (key: string, value: unknown) => {
-    if (degrade && health.bypass()) return
-    try {
-      ;(engine as SyncEngine).set(key, value)
-      counters.written++
-      if (degrade) health.ok()
-    } catch (error) {
-      health.fail(error)
-    }
-  }
-
-  /**
-   * A run that settles later: its value is stored once it resolves (TTL counts from
-   * resolution); a rejection is never stored. Registered as in flight until it settles, so
-   * concurrent callers share it. `await` comes first, so the `finally` always runs after the
-   * caller has registered the promise.
-   */
-  async function settle(key: string, result: unknown): Promise<unknown> {
-    try {
-      const value = await result
-      if (!(degrade && health.bypass())) {
-        try {
-          await engine.set(key, value)
-          counters.written++
-          if (degrade) health.ok()
-        } catch (error) {
-          health.fail(error)
-        }
-      }
-      return value
-    } finally {
-      inflight.delete(key)
-    }
-  }
-
-  const track = (key: string, result: unknown): Promise<unknown> => {
-    const pending = settle(key, result)
-    inflight.set(key, pending)
-    return pending
-  }
-
-  /**
-   * An async engine's call. Hits do not touch the in-flight map (measured: its set and delete
-   * were a quarter of a hit); a miss joins a run another caller started while it looked up, so
-   * callers that arrive together still share one run.
-   */
-  async function lookup(self: unknown, key: string, args: unknown[]): Promise<unknown> {
-    if (!(degrade && health.bypass())) {
-      let hit: unknown = MISS
-      try {
-        hit = await engine.get(key)
-      } catch (error) {
-        health.fail(error)
-      }
-      if (hit !== MISS) {
-        counters.hits++
-        if (degrade) health.ok()
-        return hit
-      }
-    }
-    const pending = inflight.get(key)
-    if (pending) {
-      counters.hits++
-      return pending
-    }
-    counters.misses++
-    return track(key, fn.apply(self, args))
-  }
-
-  return function (this: unknown, ...args: unknown[]): unknown {
-    let key: string
-    try {
-      if (perInstance) {
-        key = `${scope}${instanceId(this)}:${keyOf(args)}`
-        // Reading a character flattens the concatenation, which V8's Map lookup would otherwise
-        // copy on a slow path (measured: most of the key builder's own gain).
-        key.charCodeAt(0)
-      } else key = keyOf(args)
-    } catch (error) {
-      // A promise-returning function reports every failure through its promise.
-      if (returnsPromise) return Promise.reject(error)
-      throw error
-    }
-    if (sync) {
-      if (!(degrade && health.bypass())) {
-        let hit: unknown = MISS
-        try {
-          hit = (engine as SyncEngine).get(key)
-          if (degrade) health.ok()
-        } catch (error) {
-          health.fail(error)
-        }
-        if (hit !== MISS) {
-          counters.hits++
-          return returnsPromise ? Promise.resolve(hit) : hit
-        }
-      }
-    }
-    const pending = returnsPromise ? inflight.get(key) : undefined
-    if (pending) {
-      counters.hits++
-      return pending
-    }
-    if (!sync) return lookup(this, key, args)
-    counters.misses++
-    const result = fn.apply(this, args)
-    if (!isThenable(result)) {
-      store(key, result)
-      return result
-    }
-    returnsPromise = true
-    return track(key, result)
-  }
 }

@@ -2,11 +2,13 @@
 export interface CacheInfo {
   hits: number
   misses: number
-  /** Entries held for this function (for async engines: an estimate from this process's writes). */
+  /** Entries held for this function (for async engines: an estimate from this process's writes; 0 once closed). */
   size: number
   maxsize: number
   /** Name of the engine serving this function. */
   engine: string
+  /** Present (and `true`) once the engine was closed: the function no longer caches. */
+  closed?: true
 }
 
 export interface CacheStatsEntry extends CacheInfo {
@@ -15,12 +17,21 @@ export interface CacheStatsEntry extends CacheInfo {
   namespace: string
 }
 
+/** What `getStats()` returns: one entry per cached function, and their sums. */
+export interface CacheStats {
+  functions: CacheStatsEntry[]
+  totals: { hits: number; misses: number; size: number }
+}
+
 /** What the process-wide registry of cached functions needs from each one. */
 export interface TrackedCache {
   readonly name: string
   readonly namespace: string
+  /** Never throws: a closed engine is reported as `closed`. */
   info(): CacheInfo
   clear(): Promise<void>
+  /** The engine was closed (by the user, or it said so when used). */
+  closed(): boolean
 }
 
 // WeakRefs: listing a cached function in getStats() must not keep it (or its engine) alive.
@@ -30,23 +41,55 @@ export function track(cache: TrackedCache): void {
   tracked.add(new WeakRef(cache))
 }
 
-function live(): TrackedCache[] {
-  const result: TrackedCache[] = []
+/** Live cached functions named `name` (function name or namespace), or all of them. */
+function matching(name: string | undefined): [WeakRef<TrackedCache>, TrackedCache][] {
+  const result: [WeakRef<TrackedCache>, TrackedCache][] = []
   for (const ref of tracked) {
     const cache = ref.deref()
-    if (cache) result.push(cache)
-    else tracked.delete(ref)
+    if (!cache) tracked.delete(ref)
+    else if (name === undefined || cache.name === name || cache.namespace === name) result.push([ref, cache])
   }
   return result
 }
 
-/** Hits, misses and sizes of every cached function created in this process. */
-export function getStats(): CacheStatsEntry[] {
-  return live().map((c) => ({ name: c.name, namespace: c.namespace, ...c.info() }))
+/**
+ * Hits, misses and sizes of every cached function created in this process (or of those whose
+ * function name or namespace is `name`), with their totals. Functions whose engine was closed
+ * are listed with `closed: true` and size 0.
+ */
+export function getStats(name?: string): CacheStats {
+  const functions = matching(name).map(([, c]) => ({ name: c.name, namespace: c.namespace, ...c.info() }))
+  const totals = { hits: 0, misses: 0, size: 0 }
+  for (const f of functions) {
+    totals.hits += f.hits
+    totals.misses += f.misses
+    totals.size += f.size
+  }
+  return { functions, totals }
 }
 
-/** Clear every cached function, or those whose function name or namespace is `name`. */
+/**
+ * Clear every cached function, or those whose function name or namespace is `name`. Functions
+ * whose engine was closed are skipped and forgotten. If some engines fail, the others are still
+ * cleared, then the promise rejects with one `AggregateError` naming the failed functions.
+ */
 export async function clearCache(name?: string): Promise<void> {
-  const targets = live().filter((c) => name === undefined || c.name === name || c.namespace === name)
-  await Promise.all(targets.map((c) => c.clear()))
+  const failed: { name: string; error: unknown }[] = []
+  await Promise.all(
+    matching(name).map(async ([ref, cache]) => {
+      try {
+        if (!cache.closed()) await cache.clear()
+      } catch (error) {
+        if (!cache.closed()) failed.push({ name: cache.name, error })
+      }
+      if (cache.closed()) tracked.delete(ref)
+    }),
+  )
+  if (failed.length > 0) {
+    const names = failed.map((f) => `'${f.name}'`).join(', ')
+    throw new AggregateError(
+      failed.map((f) => f.error),
+      `clearCache: ${failed.length} cached function(s) could not be cleared (${names}); every other one was cleared`,
+    )
+  }
 }

@@ -1,7 +1,8 @@
 import type { CacheConfig, CacheOptions } from '../config.js'
 import { warnOnce } from '../logger.js'
 import type { EngineNeeds } from '../registry.js'
-import { degradation } from './degrade.js'
+import type { EngineDefinition } from '../types.js'
+import { degrading, reopening } from './degrade.js'
 import { type AnyFunction, type AsyncFunction, type Cacher, isAsyncFunction, makeCacher } from './memoize.js'
 
 /**
@@ -12,17 +13,17 @@ import { type AnyFunction, type AsyncFunction, type Cacher, isAsyncFunction, mak
  * ```
  */
 export function mcache(options?: CacheOptions): Cacher {
-  return makeCacher(options, { needs: { chain: 'memory' } })
+  return makeCacher(options, { name: 'mcache', needs: { chain: 'memory' } })
 }
 
 /** Memoize on disk, SQLite first. Chain: `engine` → sqlite → flat-cache → the mcache chain. */
 export function bcache(options?: CacheOptions): Cacher {
-  return makeCacher(options, { needs: { chain: 'disk' } })
+  return makeCacher(options, { name: 'bcache', needs: { chain: 'disk' }, chosen: warnIfNotPersistent('bcache') })
 }
 
 /** Memoize in files. Chain: `engine` → flat-cache → sqlite → the mcache chain. */
 export function fcache(options?: CacheOptions): Cacher {
-  return makeCacher(options, { needs: { chain: 'file' } })
+  return makeCacher(options, { name: 'fcache', needs: { chain: 'file' }, chosen: warnIfNotPersistent('fcache') })
 }
 
 /**
@@ -30,7 +31,7 @@ export function fcache(options?: CacheOptions): Cacher {
  * the mcache chain. Concurrent calls share one in-flight promise; rejections are never cached.
  */
 export function acache(options?: CacheOptions): Cacher<AsyncFunction> {
-  return makeCacher(options, { needs: { chain: 'async' } })
+  return makeCacher(options, { name: 'acache', needs: { chain: 'async' } })
 }
 
 /**
@@ -39,7 +40,7 @@ export function acache(options?: CacheOptions): Cacher<AsyncFunction> {
  * the engine is retried later).
  */
 export function ucache(options?: CacheOptions): Cacher {
-  return makeCacher(options, { needs: { chain: 'memory' }, degrade: degradation, chooseNeeds: universalNeeds })
+  return makeCacher(options, { name: 'ucache', needs: { chain: 'memory' }, steps: [degrading], reopen: reopening, chooseNeeds: universalNeeds, chosen: warnIfNotPersistent('ucache') })
 }
 
 /** ucache's choice: redis settings → redis; disk settings → the bcache/fcache chain; async → acache. */
@@ -60,4 +61,20 @@ export function universalNeeds(config: CacheConfig, fn: AnyFunction): EngineNeed
   }
   if (disk) return disk
   return { chain: asyncFn ? 'async' : 'memory' }
+}
+
+/**
+ * Wrappers meant to persist say once, per wrapper kind, when no disk engine is installed and
+ * the chain ended in memory: nothing else would tell the user their cache dies with the process.
+ */
+function warnIfNotPersistent(wrapper: string) {
+  return (definition: EngineDefinition<unknown>, needs: EngineNeeds): void => {
+    if ((needs.chain === 'disk' || needs.chain === 'file') && !definition.capabilities.persistent) {
+      warnOnce(
+        `no-disk:${wrapper}`,
+        wrapper,
+        `no disk engine is installed, so results are cached in memory ('${definition.name}') and will not survive a restart: run \`pnpm add @twat-cache/sqlite\` (or @twat-cache/flat-cache) and import it`,
+      )
+    }
+  }
 }

@@ -1,0 +1,17 @@
+/*
+ * Checks shared by the rule table (config.ts) and the published zod schema (schema.ts), so the
+ * two cannot disagree on them.
+ */
+
+/** `undefined` if the folder name is safe, else why it is not. */
+export function folderNameProblem(name: string): string | undefined {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) {
+    return `folderName '${name}' may only contain letters, digits, '.', '_' and '-' (for a path, use cacheDir)`
+  }
+  if (name === '.' || name.includes('..')) return `folderName '${name}' must not be '.' or contain '..'`
+  return undefined
+}
+
+/** `engine` and its alias `preferredEngine` both given, with different names. */
+export const enginesDisagree = (o: { engine?: unknown; preferredEngine?: unknown }): boolean =>
+  o.engine !== undefined && o.preferredEngine !== undefined && o.engine !== o.preferredEngine
