@@ -2,18 +2,15 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { ConfigurationError, EngineClosedError, MISS, ResourceError, type Logger, resetWarnings, setLogger } from '@twat-cache/core'
-import { build } from 'esbuild'
 import { FlatCache } from 'flat-cache'
+import { bundleChild } from './fixtures/bundle.js'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type FlatCacheEngine, type FlatCacheEngineInput, cacheFileName, createFlatCacheEngine } from '../src/engine.js'
 import { openStoreCount } from '../src/file-store.js'
 
 const run = promisify(execFile)
-const here = dirname(fileURLToPath(import.meta.url))
-const root = resolve(here, '../../..')
 const base = mkdtempSync(join(tmpdir(), 'twat-flat-'))
 afterAll(() => rmSync(base, { recursive: true, force: true }))
 
@@ -321,28 +318,7 @@ describe('real processes', () => {
 
   beforeAll(async () => {
     child = join(base, 'child.mjs')
-    const core = join(root, 'packages/core/src')
-    await build({
-      entryPoints: [join(here, 'fixtures/child.ts')],
-      outfile: child,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'error',
-      // Some of flat-cache's dependencies are CommonJS and call require().
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-      plugins: [
-        {
-          name: 'workspace-sources',
-          setup(b) {
-            b.onResolve({ filter: /^@twat-cache\/core(\/node)?$/ }, (args) => ({
-              path: join(core, args.path.endsWith('/node') ? 'node/index.ts' : 'index.ts'),
-            }))
-          },
-        },
-      ],
-    })
+    await bundleChild(child)
   })
 
   async function runChild(command: Record<string, unknown>): Promise<Record<string, unknown>> {

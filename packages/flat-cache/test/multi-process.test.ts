@@ -1,17 +1,14 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { type Logger, resetWarnings, setLogger } from '@twat-cache/core'
-import { build } from 'esbuild'
+import { bundleChild } from './fixtures/bundle.js'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { cacheFileName, createFlatCacheEngine } from '../src/engine.js'
 
 const run = promisify(execFile)
-const here = dirname(fileURLToPath(import.meta.url))
-const root = resolve(here, '../../..')
 const base = mkdtempSync(join(tmpdir(), 'twat-flat-mp-'))
 let child = ''
 let counter = 0
@@ -22,28 +19,7 @@ beforeAll(async () => {
   // Readable by every user: one test runs the child as `nobody`.
   chmodSync(base, 0o755)
   child = join(base, 'child.mjs')
-  const core = join(root, 'packages/core/src')
-  await build({
-    entryPoints: [join(here, 'fixtures/child.ts')],
-    outfile: child,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-    // Some of flat-cache's dependencies are CommonJS and call require().
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    plugins: [
-      {
-        name: 'workspace-sources',
-        setup(b) {
-          b.onResolve({ filter: /^@twat-cache\/core(\/node)?$/ }, (args) => ({
-            path: join(core, args.path.endsWith('/node') ? 'node/index.ts' : 'index.ts'),
-          }))
-        },
-      },
-    ],
-  })
+  await bundleChild(child)
 })
 afterAll(() => rmSync(base, { recursive: true, force: true }))
 
@@ -77,7 +53,7 @@ function ready(proc: ChildProcess): Promise<void> {
 function readAll(): Map<string, unknown> {
   const engine = createFlatCacheEngine({ cacheDir: dir, namespace: 'shared', maxsize: 100_000 })
   try {
-    return new Map(engine.keys().map((key) => [key, engine.get(key)]))
+    return new Map([...engine.keys()].map((key) => [key, engine.get(key)]))
   } finally {
     engine.close()
   }
@@ -152,7 +128,7 @@ describe('several processes writing one namespace', () => {
     expect([...entries.keys()]).toEqual(['after'])
   })
 
-  it('a lock left by a crashed writer (dead pid, or too old) is broken; a live one is waited for', async () => {
+  it('a lock left by a crashed writer is broken: its pid is dead, or (another host) it is too old', async () => {
     mkdirSync(dir, { recursive: true })
     const lock = join(dir, `.${cacheFileName('shared')}.lock`)
     // A pid that is certainly dead: a child that has exited.
