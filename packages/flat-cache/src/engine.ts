@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import {
-  type CacheOptions,
   ConfigurationError,
-  EngineError,
+  DEFAULT_MAXSIZE,
+  EngineClosedError,
+  type EngineConfig,
   type EngineStats,
   MISS,
   type SetOptions,
   type SyncCapabilities,
   type SyncEngine,
-  createCacheConfig,
   warnOnce,
 } from '@twat-cache/core'
 import { type EncodeOptions, decodeValue, encodeValue, resolveCacheDir } from '@twat-cache/core/node'
@@ -25,8 +25,8 @@ const MAX_ENTRIES = 16_777_216
 
 /**
  * Sync and persistent: one JSON file per namespace. `shared: 'process'` because each process
- * keeps its own copy in memory and rewrites the whole file: processes sharing a folder do not
- * see each other's new entries until they reopen it, and the last writer wins.
+ * reads from its own copy in memory: processes sharing a folder see each other's entries only
+ * after their next flush (which merges the file under a lock, so none are lost) or a reopen.
  */
 export const FLAT_CACHE_CAPABILITIES = {
   mode: 'sync',
@@ -35,6 +35,7 @@ export const FLAT_CACHE_CAPABILITIES = {
   ttl: 'emulated',
   policies: ['lru', 'fifo'],
   structured: false,
+  maxBytes: true,
 } as const satisfies SyncCapabilities
 
 /** A sync engine backed by one cache file; `path` is that file. */
@@ -50,8 +51,21 @@ export interface FlatCacheEngine extends SyncEngine {
   keys(): Iterable<string>
 }
 
-/** Cache options (validated with `createCacheConfig`), plus the namespace that names the file. */
-export type FlatCacheEngineInput = CacheOptions & { namespace?: string }
+/**
+ * What `createFlatCacheEngine` reads: an `EngineConfig` as the registry passes it (validated once,
+ * by core), or just these fields when you call the factory yourself. Durations are milliseconds
+ * and `compress` is the resolved object: pass `createCacheConfig(options)` to use the option
+ * spellings of `fcache` (`ttl: '5m'`, `compress: true`).
+ */
+export type FlatCacheEngineConfig = Partial<
+  Pick<
+    EngineConfig,
+    'maxsize' | 'maxBytes' | 'ttl' | 'policy' | 'namespace' | 'folderName' | 'cacheDir' | 'secure' | 'compress' | 'serializer' | 'engineOptions'
+  >
+>
+
+/** @deprecated Renamed {@link FlatCacheEngineConfig}. */
+export type FlatCacheEngineInput = FlatCacheEngineConfig
 
 /**
  * The file name for a namespace: a readable prefix plus a hash of the full name, so any
@@ -66,15 +80,14 @@ export function cacheFileName(namespace: string): string {
 /**
  * Create a flat-cache engine: entries live in memory (flat-cache's `FlatCache`) and in
  * `<cacheDir>/<folderName>/<namespace file>.json`, written atomically `debounceMs` after a
- * change, on `flush()`, on `close()` and at process exit. Takes cache options (the registry
- * passes an already validated `EngineConfig`); `engineOptions` are {@link FlatCacheEngineOptions}.
- *
- * As with the memory engine, after `close()` reads miss, `delete`/`has` return false,
- * `clear`/`flush`/`close` do nothing, and `set` throws an `EngineError`.
+ * change, on `flush()`, on `close()` and at process exit, each time merged with what other
+ * processes wrote. `engineOptions` are {@link FlatCacheEngineOptions}. After `close()` every
+ * operation throws `EngineClosedError`; `close()` again does nothing.
  */
-export function createFlatCacheEngine(options: FlatCacheEngineInput = {}): FlatCacheEngine {
-  const config = createCacheConfig(options)
+export function createFlatCacheEngine(config: FlatCacheEngineConfig = {}): FlatCacheEngine {
   const namespace = config.namespace ?? 'default'
+  const maxsize = config.maxsize ?? DEFAULT_MAXSIZE
+  const maxBytes = config.maxBytes ?? Number.POSITIVE_INFINITY
   // No policy given: evict least-recently-used, as every engine does by default.
   const policy = config.policy ?? 'lru'
   if (policy !== 'lru' && policy !== 'fifo') {
@@ -82,30 +95,29 @@ export function createFlatCacheEngine(options: FlatCacheEngineInput = {}): FlatC
       `the flat-cache engine supports policy 'lru' or 'fifo', not '${policy}': choose one of those, or the memory engine for '${policy}'`,
     )
   }
-  if (config.maxsize > MAX_ENTRIES) {
+  if (maxsize > MAX_ENTRIES) {
     // flat-cache refuses a larger lruSize by emitting an error event and then not evicting at
     // all, which would make the cache silently unbounded.
     throw new ConfigurationError(
-      `the flat-cache engine keeps at most ${MAX_ENTRIES} entries per namespace (maxsize ${config.maxsize}); lower maxsize or use the sqlite engine`,
+      `the flat-cache engine keeps at most ${MAX_ENTRIES} entries per namespace (maxsize ${maxsize}); lower maxsize or use the sqlite engine`,
     )
   }
   const defaultTtl = config.ttl
-  if (defaultTtl !== undefined && !(defaultTtl > 0)) {
-    throw new ConfigurationError(`flat-cache engine: ttl must be a positive number of milliseconds (omit it for no expiry), got ${String(defaultTtl)}`)
-  }
+  const secure = config.secure ?? true
   const engineOptions = parseFlatCacheOptions(config.engineOptions)
-  const dir = resolveCacheDir({ cacheDir: config.cacheDir, folderName: config.folderName, secure: config.secure })
+  const dir = resolveCacheDir({ cacheDir: config.cacheDir, folderName: config.folderName, secure })
   const path = join(dir, cacheFileName(namespace))
   const store: FileStore = acquireStore({
     path,
     dir,
-    maxsize: config.maxsize,
+    maxsize,
+    maxBytes,
     policy,
     debounceMs: engineOptions.debounceMs,
     flushOnExit: engineOptions.flushOnExit,
-    secure: config.secure,
+    secure,
   })
-  const encodeOptions: EncodeOptions = { compress: config.compress, serializer: config.serializer }
+  const encodeOptions: EncodeOptions = { compress: config.compress ?? false, serializer: config.serializer }
   const decodeOptions = { serializer: config.serializer }
   const customSerializer = typeof config.serializer === 'object'
   let hits = 0
@@ -124,13 +136,18 @@ export function createFlatCacheEngine(options: FlatCacheEngineInput = {}): FlatC
     return MISS
   }
 
+  const open = (): FileStore => {
+    if (closed) throw new EngineClosedError(ENGINE_NAME)
+    return store
+  }
+
   const engine: FlatCacheEngine = {
     name: ENGINE_NAME,
     capabilities: FLAT_CACHE_CAPABILITIES,
     path,
 
     get(key) {
-      const data = closed ? undefined : store.lookup(key)
+      const data = open().lookup(key)
       if (data === undefined) {
         misses++
         return MISS
@@ -148,7 +165,7 @@ export function createFlatCacheEngine(options: FlatCacheEngineInput = {}): FlatC
     },
 
     set(key, value, setOptions?: SetOptions) {
-      if (closed) throw new EngineError(`the flat-cache engine for ${path} is closed: create a new engine (or stop using this one after close())`)
+      open()
       const ttl = setOptions?.ttl ?? defaultTtl
       // Same rule as the memory engine: a ttl of 0 or less (or NaN) is already expired.
       if (ttl !== undefined && !(ttl > 0)) {
@@ -158,38 +175,31 @@ export function createFlatCacheEngine(options: FlatCacheEngineInput = {}): FlatC
       // Copied out of Buffer's shared pool (encodeValue allocates small entries there), so a
       // stored entry does not keep an 8 KiB slab alive.
       const data = new Uint8Array(encodeValue(value, encodeOptions))
+      if (data.byteLength > maxBytes) {
+        // It could only be stored by evicting everything else, and then not fit either.
+        warnOnce(
+          `flat-cache:too-big:${path}`,
+          ENGINE_NAME,
+          `an entry of ${data.byteLength} bytes for ${path} is larger than maxBytes (${maxBytes}) on its own and was not stored; raise maxBytes to cache values this large`,
+        )
+        store.remove(key)
+        return
+      }
       // Expiry is stored as wall-clock epoch ms because it must mean the same in the next
       // process; a monotonic clock would not. Fake timers drive it through Date.
       const expires = ttl === undefined || ttl === Number.POSITIVE_INFINITY ? undefined : Date.now() + ttl
       store.put(key, data, expires)
     },
 
-    delete(key) {
-      return closed ? false : store.remove(key)
-    },
-
-    clear() {
-      if (!closed) store.clear()
-    },
-
-    has(key) {
-      return closed ? false : store.peek(key) !== undefined
-    },
-
-    size() {
-      return closed ? 0 : store.liveKeys().length
-    },
-
-    keys() {
-      return closed ? [] : store.liveKeys()
-    },
+    delete: (key) => open().remove(key),
+    clear: () => open().clear(),
+    has: (key) => open().peek(key) !== undefined,
+    size: () => open().liveKeys().length,
+    keys: () => open().liveKeys(),
+    flush: () => open().flush(),
 
     stats() {
-      return { hits, misses, size: engine.size(), maxsize: config.maxsize, path }
-    },
-
-    flush() {
-      if (!closed) store.flush()
+      return { hits, misses, size: engine.size(), maxsize, bytes: store.bytes, path }
     },
 
     close() {

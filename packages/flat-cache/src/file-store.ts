@@ -1,41 +1,29 @@
-import { Buffer } from 'node:buffer'
-import { mkdirSync, readFileSync } from 'node:fs'
-import { PathError, ResourceError, log, warnOnce } from '@twat-cache/core'
+import { accessSync, constants, mkdirSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { ResourceError, log, warnOnce } from '@twat-cache/core'
 import { writeFileAtomic } from '@twat-cache/core/node'
 import { FlatCache } from 'flat-cache'
+import { type StoredItem, fileVersion, readCacheFile, sameBytes, serializeItems } from './file-format.js'
+import { withFileLock } from './file-lock.js'
 
 /**
  * How much of flat-cache we use, and why:
  *
  * - Its `FlatCache` (a `CacheableMemory` underneath) is the in-memory structure: the entries,
- *   their stored `expires`, expiry on read, and LRU order and eviction (`lruSize`).
- * - Its file format is kept: the file is the JSON array of `{ key, value, expires }` items that
- *   `FlatCache#save` writes (with `JSON` instead of its default `flatted`), so flat-cache's own
- *   `createFromFile(path, { deserialize: JSON.parse })` can read our files.
+ *   their stored `expires`, and LRU order and eviction (`lruSize`).
+ * - Its file format is kept (see file-format.ts).
  * - Its persistence is not used. `save()` (and `clear()`, which saves) call `writeFileSync` on
- *   the target file, so a crash mid-write leaves a truncated file; `load()` reports a corrupt
- *   file through an `error` event that nobody listens to. We write with `writeFileAtomic`
- *   (temp file + rename) from `@twat-cache/core/node` and parse the file ourselves, so a bad
- *   file is a logged miss. We never start its `persistInterval` or `expirationInterval` timers.
+ *   the target file, so a crash mid-write leaves a truncated file, and it knows nothing of other
+ *   processes. We write with `writeFileAtomic` (temp file + rename) from `@twat-cache/core/node`
+ *   and parse the file ourselves, so a bad file is a logged miss. We never start its
+ *   `persistInterval` or `expirationInterval` timers.
  *
- * One `FileStore` per file per process, shared by every engine opened on it (refcounted), so
- * two engines on the same namespace see each other's writes instead of overwriting each other's
- * file. Across processes the file is last-writer-wins.
+ * One `FileStore` per file per process, shared by every engine opened on it (refcounted). Across
+ * processes, a flush merges: under a lock file it re-reads the file, takes the entries other
+ * processes wrote, keeps this process's sets, deletes and clear since its last flush (those win
+ * for their keys), and writes the result. So processes sharing a namespace never lose each
+ * other's entries; they see them after their next flush (or reopen).
  */
-
-/** An item as `CacheableMemory` keeps it: the encoded entry (header + payload) as bytes. */
-interface StoredItem {
-  key: string
-  value: Uint8Array
-  expires?: number | undefined
-}
-
-/** An item as the file holds it: the same bytes as base64, since the file is JSON. */
-interface FileItem {
-  key: string
-  value: string
-  expires?: number | undefined
-}
 
 export interface FileStoreSettings {
   /** Absolute path of the cache file. */
@@ -43,6 +31,8 @@ export interface FileStoreSettings {
   /** Its directory, recreated if it disappears. */
   readonly dir: string
   readonly maxsize: number
+  /** `Infinity` when not set. */
+  readonly maxBytes: number
   readonly policy: 'lru' | 'fifo'
   readonly debounceMs: number
   readonly flushOnExit: boolean
@@ -61,8 +51,9 @@ function flushAllOnExit(): void {
     try {
       store.flush()
     } catch (error) {
-      // Nobody can catch an error thrown from an exit hook; say what was lost instead.
-      log('error', SCOPE, `could not write ${store.settings.path} at exit: ${(error as Error).message}`)
+      // Nobody can catch an error thrown from an exit hook; say what was lost, unless the
+      // failure was already reported when it began.
+      if (!store.failing) log('error', SCOPE, `could not write ${store.settings.path} at exit: ${(error as Error).message}`)
     }
   }
 }
@@ -72,11 +63,16 @@ export function acquireStore(settings: FileStoreSettings): FileStore {
   const existing = stores.get(settings.path)
   if (existing) {
     const theirs = existing.settings
-    if (theirs.maxsize !== settings.maxsize || theirs.policy !== settings.policy || theirs.debounceMs !== settings.debounceMs) {
+    if (
+      theirs.maxsize !== settings.maxsize ||
+      theirs.maxBytes !== settings.maxBytes ||
+      theirs.policy !== settings.policy ||
+      theirs.debounceMs !== settings.debounceMs
+    ) {
       warnOnce(
         `flat-cache:settings:${settings.path}`,
         SCOPE,
-        `${settings.path} is already open in this process with maxsize ${theirs.maxsize}, policy '${theirs.policy}', debounceMs ${theirs.debounceMs}; those settings apply to this engine too (use another namespace to keep them apart)`,
+        `${settings.path} is already open in this process with maxsize ${theirs.maxsize}, maxBytes ${theirs.maxBytes}, policy '${theirs.policy}', debounceMs ${theirs.debounceMs}; those settings apply to this engine too (use another namespace to keep them apart)`,
       )
     }
     existing.refs++
@@ -124,10 +120,19 @@ export class FileStore {
   readonly settings: FileStoreSettings
   readonly flat: FlatCache
   refs = 0
+  /** Writing is failing: reported once per episode, not once per retry. */
+  failing = false
   #dirty = false
   #timer: ReturnType<typeof setTimeout> | undefined
-  /** A background write is failing: logged once per episode, not once per retry. */
-  #failing = false
+  /** Stored bytes of all entries (what `maxBytes` bounds). */
+  #bytes = 0
+  /** Changes since the last flush, which win over the file's contents at the next merge. */
+  readonly #written = new Set<string>()
+  readonly #removed = new Set<string>()
+  #cleared = false
+  /** The file version last read or written here: unchanged means no other process wrote. */
+  #seen: string | undefined
+  #probed = false
 
   constructor(settings: FileStoreSettings) {
     this.settings = settings
@@ -143,6 +148,11 @@ export class FileStore {
     // default 16 Maps and 0.075 µs with one. The one Map's insertion order is also the FIFO
     // order, and the order entries are written in.
     this.flat.cache.storeHashSize = 1
+    // Every removal (ours, its LRU eviction) goes through `delete`, which runs this hook first.
+    this.flat.cache.onHook('BEFORE_DELETE', (key: string) => {
+      const item = this.map.get(key)
+      if (item !== undefined) this.#bytes -= item.value.byteLength
+    })
   }
 
   /** The single Map behind the cache. Re-read on every call: `clear()` replaces it. */
@@ -150,87 +160,41 @@ export class FileStore {
     return this.flat.cache.store[0] as Map<string, StoredItem>
   }
 
+  /** Stored bytes of the entries in memory. */
+  get bytes(): number {
+    return this.#bytes
+  }
+
   /** Read the file into memory. A missing file is an empty cache; an unreadable one is a miss. */
   load(): void {
-    const { path } = this.settings
-    let text: string
-    try {
-      text = readFileSync(path, 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-      throw new PathError(
-        `cannot read cache file ${path}: ${(error as Error).message}; check its permissions or choose another cacheDir`,
-        { cause: error },
-      )
-    }
-    let items: unknown
-    try {
-      items = JSON.parse(text)
-      if (!Array.isArray(items)) throw new Error(`expected a JSON array of entries, found ${typeof items}`)
-    } catch (error) {
-      warnOnce(
-        `flat-cache:corrupt:${path}`,
-        SCOPE,
-        `cache file ${path} is unreadable (${(error as Error).message}); starting empty, it will be overwritten on the next write`,
-      )
-      return
-    }
-    const now = Date.now()
-    let dropped = 0
-    for (const item of items as unknown[]) {
-      if (!isFileItem(item)) {
-        dropped++
-        continue
-      }
-      if (item.expires !== undefined && item.expires <= now) continue
-      // Copied out of Buffer's shared pool, so a small entry does not pin an 8 KiB slab.
-      const bytes = new Uint8Array(Buffer.from(item.value, 'base64'))
-      this.flat.cache.set(item.key, bytes, item.expires === undefined ? undefined : { expire: item.expires })
-    }
-    if (this.settings.policy === 'fifo') this.trim()
-    if (dropped > 0) {
-      warnOnce(
-        `flat-cache:malformed:${path}`,
-        SCOPE,
-        `cache file ${path} holds ${dropped} malformed entr${dropped === 1 ? 'y' : 'ies'}; treated as misses and dropped on the next write`,
-      )
-    }
+    this.#seen = fileVersion(this.settings.path)
+    for (const item of readCacheFile(this.settings.path, Date.now())) this.#set(item.key, item.value, item.expires)
+    this.#fit()
   }
 
   /** Store an encoded entry (owned by the store from now on); `expires` is epoch milliseconds. */
   put(key: string, value: Uint8Array, expires: number | undefined): void {
-    this.flat.cache.set(key, value, expires === undefined ? undefined : { expire: expires })
-    // LRU eviction is flat-cache's (`lruSize`); FIFO is ours, on the Map's insertion order.
-    if (this.settings.policy === 'fifo') this.trim()
+    this.#set(key, value, expires)
+    this.#written.add(key)
+    this.#removed.delete(key)
+    this.#fit(key)
     this.changed()
   }
 
-  /** Evict the oldest-inserted entries beyond `maxsize` (FIFO). */
-  trim(): void {
-    const map = this.map
-    const excess = map.size - this.settings.maxsize
-    if (excess <= 0) return
-    let n = 0
-    for (const key of map.keys()) {
-      if (n++ >= excess) break
-      this.flat.cache.delete(key)
-    }
-  }
-
   /**
-   * The entry under `key` if it is live, marking it recently used. `getRaw`, not `get`: the
-   * same lookup without two hook calls and an allocation per read. Expiry is checked here too,
+   * The entry under `key` if it is live, marking it recently used. Expiry is checked here,
    * because flat-cache keeps an entry through its expiry millisecond and twat-cache engines
    * agree that an entry is gone at `expires` (as the memory engine does).
    */
   lookup(key: string): Uint8Array | undefined {
-    const item = this.flat.cache.getRaw(key) as StoredItem | undefined
+    const item = this.map.get(key)
     if (item === undefined) return undefined
     if (item.expires !== undefined && item.expires <= Date.now()) {
-      // Not a change worth a write: the file's copy is skipped as expired when loaded.
+      // Not a change worth a write: the file's copy is skipped as expired when read.
       this.flat.cache.delete(key)
       return undefined
     }
+    this.flat.cache.lruMoveToFront(key)
     return item.value
   }
 
@@ -253,9 +217,11 @@ export class FileStore {
   }
 
   remove(key: string): boolean {
+    // Recorded even when absent here: another process may have written it since our last merge.
+    this.#removed.add(key)
+    this.#written.delete(key)
     const live = this.peek(key) !== undefined
-    const present = this.map.has(key)
-    if (!present) return false
+    if (!this.map.has(key)) return false
     this.flat.cache.delete(key)
     this.changed()
     return live
@@ -264,12 +230,17 @@ export class FileStore {
   clear(): void {
     // `CacheableMemory#clear`, not `FlatCache#clear`: the latter saves non-atomically.
     this.flat.cache.clear()
+    this.#bytes = 0
+    this.#cleared = true
+    this.#written.clear()
+    this.#removed.clear()
     this.changed()
   }
 
   /** Record an unsaved change and schedule (or, with `debounceMs: 0`, do) the write. */
   changed(): void {
     this.#dirty = true
+    if (!this.#probed) this.#probe()
     if (this.settings.debounceMs === 0) {
       this.flush()
       return
@@ -286,43 +257,108 @@ export class FileStore {
     this.#timer = undefined
   }
 
-  /** Write the file now if anything changed. Throws `ResourceError` if it cannot be written. */
+  /** Merge with the file and write it now, if anything changed. Throws `ResourceError` if it cannot. */
   flush(): void {
     this.stopTimer()
     if (!this.#dirty) return
-    // Expired entries are left out, so every write also purges the file. Entries are kept
-    // as bytes and turned into base64 only here: a hit then decodes the bytes directly, which
-    // measured 0.7 µs (small object) to 3 µs (10 KB) faster per hit than decoding base64
-    // first, while base64 for a whole flush of 1,000 small entries is ~0.3 ms.
-    const now = Date.now()
-    const out: FileItem[] = []
-    for (const { key, value, expires } of this.map.values()) {
-      if (expires !== undefined && expires <= now) continue
-      const data = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')
-      out.push(expires === undefined ? { key, value: data } : { key, value: data, expires })
+    const { path, dir, secure } = this.settings
+    const lockPath = join(dir, `.${basename(path)}.lock`)
+    const mergeAndWrite = (): void => {
+      this.#merge()
+      writeFileAtomic(path, serializeItems(this.map.values(), Date.now()), { secure })
+      this.#seen = fileVersion(path)
     }
-    const text = JSON.stringify(out)
-    this.#write(text)
+    try {
+      try {
+        withFileLock(lockPath, secure, mergeAndWrite)
+      } catch (error) {
+        if (errorCode(error) !== 'ENOENT') throw error
+        // The directory was removed under us (someone purged the cache): recreate it once.
+        mkdirSync(dirname(path), { recursive: true, ...(secure ? { mode: 0o700 } : {}) })
+        withFileLock(lockPath, secure, mergeAndWrite)
+      }
+    } catch (error) {
+      throw wrapWriteError(path, error)
+    }
     this.#dirty = false
-    if (this.#failing) {
-      this.#failing = false
-      log('info', SCOPE, `writing ${this.settings.path} works again`)
+    this.#cleared = false
+    this.#written.clear()
+    this.#removed.clear()
+    if (this.failing) {
+      this.failing = false
+      log('info', SCOPE, `writing ${path} works again`)
     }
   }
 
-  #write(text: string): void {
-    const { path, dir, secure } = this.settings
-    try {
-      writeFileAtomic(path, text, { secure })
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw wrapWriteError(path, error)
-      // The directory was removed under us (someone purged the cache): recreate it once.
-      try {
-        mkdirSync(dir, { recursive: true, ...(secure ? { mode: 0o700 } : {}) })
-        writeFileAtomic(path, text, { secure })
-      } catch (again) {
-        throw wrapWriteError(path, again)
+  /** Store `value` under `key` in memory, keeping the byte count. */
+  #set(key: string, value: Uint8Array, expires: number | undefined): void {
+    this.#bytes += value.byteLength - (this.map.get(key)?.value.byteLength ?? 0)
+    this.flat.cache.set(key, value, expires === undefined ? undefined : { expire: expires })
+  }
+
+  /**
+   * Bring in what other processes wrote since this one last read or wrote the file. Keys this
+   * process set or deleted since its last flush keep its version; a clear() here drops the
+   * file's entries. Entries gone from the file (deleted or evicted elsewhere) go here too.
+   */
+  #merge(): void {
+    const { path } = this.settings
+    if (this.#cleared) return
+    if (fileVersion(path) === this.#seen) return
+    const onDisk = new Set<string>()
+    for (const item of readCacheFile(path, Date.now())) {
+      onDisk.add(item.key)
+      if (this.#written.has(item.key) || this.#removed.has(item.key)) continue
+      const mine = this.map.get(item.key)
+      if (mine !== undefined && mine.expires === item.expires && sameBytes(mine.value, item.value)) continue
+      this.#set(item.key, item.value, item.expires)
+    }
+    for (const key of [...this.map.keys()]) {
+      if (!onDisk.has(key) && !this.#written.has(key)) this.flat.cache.delete(key)
+    }
+    this.#fit()
+  }
+
+  /** Evict beyond `maxsize` (FIFO; LRU is flat-cache's `lruSize`) and beyond `maxBytes`, never `keep`. */
+  #fit(keep?: string): void {
+    const { maxsize, maxBytes, policy } = this.settings
+    if (policy === 'fifo') {
+      for (const key of this.map.keys()) {
+        if (this.map.size <= maxsize && this.#bytes <= maxBytes) break
+        if (key !== keep) this.flat.cache.delete(key)
       }
+      return
+    }
+    while (this.#bytes > maxBytes && this.map.size > 0) {
+      if (this.map.size === 1) {
+        const only = this.map.keys().next().value as string
+        if (only === keep) break
+        this.flat.cache.delete(only)
+      } else {
+        // flat-cache keeps LRU order privately; shrinking `lruSize` by one evicts the least
+        // recently used entry (never `keep`, which was just used), and restoring it evicts none.
+        this.flat.cache.lruSize = this.map.size - 1
+        this.flat.cache.lruSize = maxsize
+      }
+    }
+  }
+
+  /**
+   * Report a folder this process cannot write at the first change, as ucache reports a failing
+   * engine, instead of only when a background write (or close()) fails.
+   */
+  #probe(): void {
+    this.#probed = true
+    try {
+      accessSync(this.settings.dir, constants.W_OK)
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return
+      this.failing = true
+      log(
+        'warn',
+        SCOPE,
+        `cannot write to ${this.settings.dir} (${errorCode(error) ?? (error as Error).message}): entries of ${this.settings.path} stay in this process's memory and are not saved; fix the folder's permissions or choose another cacheDir`,
+      )
     }
   }
 
@@ -333,8 +369,8 @@ export class FileStore {
     } catch (error) {
       // No caller to throw to from a timer. The entries stay in memory and dirty, so the next
       // change, close() or exit retries the write.
-      if (!this.#failing) {
-        this.#failing = true
+      if (!this.failing) {
+        this.failing = true
         log('warn', SCOPE, `${(error as Error).message}; entries stay in memory and the write is retried`)
       }
     }
@@ -351,14 +387,4 @@ function errorCode(error: unknown): string | undefined {
 function wrapWriteError(path: string, error: unknown): ResourceError {
   const detail = error instanceof ResourceError ? error.message : `cannot write ${path}: ${(error as Error).message}`
   return new ResourceError(`${detail}; check free space and permissions, or choose another cacheDir`, { cause: error })
-}
-
-function isFileItem(item: unknown): item is FileItem {
-  if (typeof item !== 'object' || item === null) return false
-  const { key, value, expires } = item as Record<string, unknown>
-  return (
-    typeof key === 'string' &&
-    typeof value === 'string' &&
-    (expires === undefined || (typeof expires === 'number' && Number.isFinite(expires)))
-  )
 }

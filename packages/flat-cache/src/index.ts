@@ -10,6 +10,7 @@ export {
   ENGINE_NAME,
   FLAT_CACHE_CAPABILITIES,
   type FlatCacheEngine,
+  type FlatCacheEngineConfig,
   type FlatCacheEngineInput,
   type FlatCacheEngineOptions,
   cacheFileName,

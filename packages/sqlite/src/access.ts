@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3'
-import type { Connection } from './connection.js'
 
 /**
  * Reads under `lru` and `lfu` change the eviction order, but writing a row per read would turn
@@ -24,9 +23,10 @@ export class AccessLog {
   #size = 0
   lastFlush = Date.now()
 
-  constructor(connection: Connection, table: string) {
-    this.#touchLru = connection.statement(`UPDATE ${table} SET rank = max(rank, ?) WHERE namespace = ? AND key = ?`)
-    this.#touchLfu = connection.statement(`UPDATE ${table} SET rank = rank + ? WHERE namespace = ? AND key = ?`)
+  /** `prepare` compiles a statement on the connection this log belongs to. */
+  constructor(prepare: (sql: string) => Database.Statement, table: string) {
+    this.#touchLru = prepare(`UPDATE ${table} SET rank = max(rank, ?) WHERE namespace = ? AND key = ?`)
+    this.#touchLfu = prepare(`UPDATE ${table} SET rank = rank + ? WHERE namespace = ? AND key = ?`)
   }
 
   /** Recorded reads not yet written. */

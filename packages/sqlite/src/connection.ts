@@ -1,10 +1,10 @@
-import { renameSync } from 'node:fs'
+import { renameSync, statSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { ConcurrencyError, EngineError, ResourceError, log } from '@twat-cache/core'
 import { ensureFile } from '@twat-cache/core/node'
 import { AccessLog } from './access.js'
-import type { ResolvedSqliteOptions } from './options.js'
 import { TABLE, ensureSchema } from './schema.js'
+import type { Connection, ConnectionOptions } from './types.js'
 
 /**
  * One connection per database file per process, shared by every engine on that file and
@@ -12,24 +12,18 @@ import { TABLE, ensureSchema } from './schema.js'
  * connection per engine would only multiply file handles, page caches and WAL readers.
  */
 
-export interface Connection {
-  readonly path: string
-  readonly db: Database.Database
-  readonly busyTimeout: number
-  /** Engines using it. */
-  refs: number
-  /** Writes since the last purge of expired rows. */
-  writes: number
-  /** Reads not yet written to the file (lru/lfu order), shared by the connection's engines. */
-  readonly access: AccessLog
-  /** A prepared statement, compiled once per connection. */
-  statement(sql: string): Database.Statement
-}
+/**
+ * How often a read checks that the file at the path is still the one this connection has open
+ * (another process may have moved a corrupt file aside and started a new one). Writes check
+ * every time: a `stat` is ~1 µs against the tens of µs of a write transaction, and a write to
+ * the old file would be lost to every other process.
+ */
+const IDENTITY_CHECK_MS = 1000
 
 const open = new Map<string, Connection>()
 
 /** The shared connection for `path`, opened (and the schema created) on first use. */
-export function acquire(path: string, options: ResolvedSqliteOptions & { secure: boolean }): Connection {
+export function acquire(path: string, options: ConnectionOptions): Connection {
   let connection = open.get(path)
   if (!connection) {
     connection = connect(path, options)
@@ -48,28 +42,75 @@ export function release(connection: Connection): void {
   } catch {
     // Advisory only; closing matters more.
   }
-  connection.db.close()
+  closeQuietly(connection.db)
 }
 
-function connect(path: string, options: ResolvedSqliteOptions & { secure: boolean }): Connection {
+/**
+ * Called with the error of a failed operation. When it is page-level corruption and
+ * `onCorrupt` is `'reset'`, the file is moved aside (unless another process already did) and
+ * the connection reopens on a fresh one: returns `true`, and the caller retries once.
+ */
+export function recoverFromCorruption(connection: Connection, error: unknown): boolean {
+  if (connection.options.onCorrupt !== 'reset' || !isCorruption(error)) return false
+  // Another process may have moved it aside already: then only follow it to the new file.
+  const ours = identityOf(connection.path) === connection.identity
+  closeQuietly(connection.db)
+  if (ours) moveAside(connection.path)
+  reopen(connection)
+  return true
+}
+
+/**
+ * Reopen when the file at the path is no longer the one this connection has open (moved aside
+ * as corrupt, or deleted, by another process). `force` checks now; otherwise at most once per
+ * {@link IDENTITY_CHECK_MS}.
+ */
+export function followReplacement(connection: Connection, now: number, force: boolean): void {
+  if (!force && now < connection.nextIdentityCheck) return
+  connection.nextIdentityCheck = now + IDENTITY_CHECK_MS
+  if (identityOf(connection.path) === connection.identity) return
+  log('info', 'sqlite', `${connection.path} was replaced by another process; reopening it`)
+  // A known limit: if this was the last connection to the old file, SQLite checkpoints it and
+  // unlinks `<path>-wal` by name at close, which is now the new file's WAL. The new file's
+  // connections keep theirs open, and a reader that then sees a damaged file recovers as above.
+  closeQuietly(connection.db)
+  reopen(connection)
+}
+
+function reopen(connection: Connection): void {
+  const fresh = connect(connection.path, connection.options)
+  connection.db = fresh.db
+  connection.identity = fresh.identity
+  connection.statement = fresh.statement
+  connection.access = fresh.access
+  connection.writes = 0
+  connection.epoch++
+}
+
+function connect(path: string, options: ConnectionOptions): Connection {
   try {
     return connectOnce(path, options)
   } catch (error) {
     if (options.onCorrupt !== 'reset' || !isCorruption(error)) throw error
-    const aside = `${path}.corrupt-${Date.now()}`
-    log('warn', 'sqlite', `${path} is not a usable SQLite database; moved it to ${aside} and started an empty cache`)
-    for (const suffix of ['', '-wal', '-shm']) {
-      try {
-        renameSync(path + suffix, aside + suffix)
-      } catch {
-        // -wal and -shm may not exist.
-      }
-    }
+    moveAside(path)
     return connectOnce(path, options)
   }
 }
 
-function connectOnce(path: string, options: ResolvedSqliteOptions & { secure: boolean }): Connection {
+/** Rename the database (and its -wal and -shm) to `<file>.corrupt-<epoch ms>`, with one warning. */
+function moveAside(path: string): void {
+  const aside = `${path}.corrupt-${Date.now()}`
+  for (const suffix of ['', '-wal', '-shm']) {
+    try {
+      renameSync(path + suffix, aside + suffix)
+    } catch {
+      // -wal and -shm may not exist; a main file already gone was moved by another process.
+    }
+  }
+  log('warn', 'sqlite', `${path} is corrupted (not a usable SQLite database); moved it to ${aside} and started an empty cache`)
+}
+
+function connectOnce(path: string, options: ConnectionOptions): Connection {
   // Created 0600 by us before SQLite sees it: SQLite gives -wal and -shm the same mode.
   ensureFile(path, { secure: options.secure })
   let db: Database.Database
@@ -81,27 +122,30 @@ function connectOnce(path: string, options: ResolvedSqliteOptions & { secure: bo
   try {
     setUp(db, options)
   } catch (cause) {
-    db.close()
+    closeQuietly(db)
     throw translate(cause, path, options.busyTimeout, 'open')
   }
   const statements = new Map<string, Database.Statement>()
-  const connection: Omit<Connection, 'access'> & { access?: AccessLog } = {
+  const statement = (sql: string): Database.Statement => {
+    let prepared = statements.get(sql)
+    if (!prepared) statements.set(sql, (prepared = db.prepare(sql)))
+    return prepared
+  }
+  return {
     path,
+    options,
     db,
-    busyTimeout: options.busyTimeout,
+    epoch: 0,
+    identity: identityOf(path) ?? '',
+    nextIdentityCheck: Date.now() + IDENTITY_CHECK_MS,
     refs: 0,
     writes: 0,
-    statement(sql) {
-      let statement = statements.get(sql)
-      if (!statement) statements.set(sql, (statement = db.prepare(sql)))
-      return statement
-    },
+    access: new AccessLog(statement, TABLE),
+    statement,
   }
-  connection.access = new AccessLog(connection as Connection, TABLE)
-  return connection as Connection
 }
 
-function setUp(db: Database.Database, options: ResolvedSqliteOptions): void {
+function setUp(db: Database.Database, options: ConnectionOptions): void {
   // WAL: readers never block writers or each other, which is what lets several processes
   // share one cache. The mode is stored in the file, so this is a no-op after the first open.
   const mode = db.pragma('journal_mode = WAL', { simple: true })
@@ -112,7 +156,25 @@ function setUp(db: Database.Database, options: ResolvedSqliteOptions): void {
   ensureSchema(db)
 }
 
-function isCorruption(error: unknown): boolean {
+function closeQuietly(db: Database.Database): void {
+  try {
+    db.close()
+  } catch {
+    // A damaged file may fail its final checkpoint; the handle is released either way.
+  }
+}
+
+/** Device and inode of the file at `path`, or undefined when there is none. */
+function identityOf(path: string): string | undefined {
+  try {
+    const { dev, ino } = statSync(path)
+    return `${dev}:${ino}`
+  } catch {
+    return undefined
+  }
+}
+
+export function isCorruption(error: unknown): boolean {
   const codes = [codeOf(error), codeOf((error as { cause?: unknown } | undefined)?.cause)]
   return codes.some((code) => code === 'SQLITE_NOTADB' || code?.startsWith('SQLITE_CORRUPT'))
 }
@@ -139,7 +201,7 @@ export function translate(error: unknown, path: string, busyTimeout: number, doi
   }
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
     return new ResourceError(
-      `[twat-cache:sqlite] cannot ${doing} ${path}: the file is not a SQLite database or is corrupted (${detail}); delete it (the cache will be rebuilt), choose another folderName, or pass engineOptions: { onCorrupt: 'reset' }`,
+      `[twat-cache:sqlite] cannot ${doing} ${path}: the file is not a SQLite database or is corrupted (${detail}); delete it (the cache will be rebuilt), choose another folderName, or leave engineOptions.onCorrupt at 'reset' to have it moved aside`,
       options,
     )
   }

@@ -38,10 +38,13 @@ export const sqliteOptionsSchema = z.strictObject({
    */
   accessFlushMs: z.optional(z.number().check(z.int(), z.minimum(0))),
   /**
-   * What to do when the file exists but is not a SQLite database (or is damaged beyond use):
-   * `'throw'` a `ResourceError` naming the file, or `'reset'`: move it aside to
-   * `<file>.corrupt-<time>` and start an empty cache.
-   * @default 'throw'
+   * What to do when the file is not a SQLite database or has damaged pages
+   * (`SQLITE_NOTADB`, `SQLITE_CORRUPT`), at open or at any later call: `'reset'` moves it aside
+   * to `<file>.corrupt-<epoch ms>` (one warning naming it), starts an empty cache, and the call
+   * that hit the damage is a miss (or its write goes to the new file); other processes on the
+   * folder follow to the new file. `'throw'` is the strict behaviour: a `ResourceError` naming
+   * the file, and the file is left alone.
+   * @default 'reset'
    */
   onCorrupt: z.optional(z.enum(['throw', 'reset'])),
 })
@@ -76,6 +79,6 @@ export function parseSqliteOptions(input: Record<string, unknown> | undefined): 
     synchronous: data.synchronous ?? 'normal',
     purgeEvery: data.purgeEvery ?? 500,
     accessFlushMs: data.accessFlushMs ?? 1000,
-    onCorrupt: data.onCorrupt ?? 'throw',
+    onCorrupt: data.onCorrupt ?? 'reset',
   }
 }

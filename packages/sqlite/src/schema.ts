@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS ${name} (
   rank       INTEGER NOT NULL,
   -- When the key was first written (a tick, see engine.ts): breaks rank ties, orders keys().
   seq        INTEGER NOT NULL,
+  -- Bytes of the encoded value as stored (inline or out of line): what maxBytes bounds.
+  size       INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (namespace, key)
 ) WITHOUT ROWID;`
 
@@ -44,23 +46,31 @@ CREATE TABLE IF NOT EXISTS ${VALUES_TABLE} (
   value BLOB    NOT NULL
 );`
 
+const COUNT_TRIGGERS = `
+CREATE TRIGGER IF NOT EXISTS twat_cache_count_insert AFTER INSERT ON ${TABLE} BEGIN
+  INSERT INTO twat_cache_counts (namespace, entries, bytes) VALUES (new.namespace, 1, new.size)
+    ON CONFLICT (namespace) DO UPDATE SET entries = entries + 1, bytes = bytes + new.size;
+END;
+CREATE TRIGGER IF NOT EXISTS twat_cache_count_delete AFTER DELETE ON ${TABLE} BEGIN
+  UPDATE twat_cache_counts SET entries = entries - 1, bytes = bytes - old.size WHERE namespace = old.namespace;
+END;
+CREATE TRIGGER IF NOT EXISTS twat_cache_count_resize AFTER UPDATE OF size ON ${TABLE} BEGIN
+  UPDATE twat_cache_counts SET bytes = bytes - old.size + new.size WHERE namespace = new.namespace;
+END;`
+
 const REST = `${VALUES}
 CREATE INDEX IF NOT EXISTS ${TABLE}_expiry ON ${TABLE} (expires_at) WHERE expires_at IS NOT NULL;
 -- With the primary key appended (WITHOUT ROWID), this covers the choice of eviction victims.
 CREATE INDEX IF NOT EXISTS ${TABLE}_rank ON ${TABLE} (namespace, rank, seq);
--- Entry counts per namespace, kept exact by triggers (in the writer's transaction, so across
--- processes too): the maxsize check on every write is a key lookup, not a COUNT(*) scan.
+-- Entry counts and stored bytes per namespace, kept exact by triggers (in the writer's
+-- transaction, so across processes too): the maxsize and maxBytes checks on every write are a
+-- key lookup, not a scan.
 CREATE TABLE IF NOT EXISTS twat_cache_counts (
   namespace TEXT PRIMARY KEY,
-  entries   INTEGER NOT NULL
+  entries   INTEGER NOT NULL,
+  bytes     INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
-CREATE TRIGGER IF NOT EXISTS twat_cache_count_insert AFTER INSERT ON ${TABLE} BEGIN
-  INSERT INTO twat_cache_counts (namespace, entries) VALUES (new.namespace, 1)
-    ON CONFLICT (namespace) DO UPDATE SET entries = entries + 1;
-END;
-CREATE TRIGGER IF NOT EXISTS twat_cache_count_delete AFTER DELETE ON ${TABLE} BEGIN
-  UPDATE twat_cache_counts SET entries = entries - 1 WHERE namespace = old.namespace;
-END;
+${COUNT_TRIGGERS}
 -- An out-of-line value goes with its entry: deleted, expired, evicted or overwritten.
 CREATE TRIGGER IF NOT EXISTS twat_cache_value_delete AFTER DELETE ON ${TABLE}
   WHEN old.value_id IS NOT NULL BEGIN
@@ -90,9 +100,26 @@ INSERT INTO ${TABLE}_v2 (namespace, key, value, value_id, expires_at, rank, seq)
   FROM ${TABLE};
 DROP TABLE ${TABLE};
 ALTER TABLE ${TABLE}_v2 RENAME TO ${TABLE};
-DELETE FROM twat_cache_counts;
-INSERT INTO twat_cache_counts (namespace, entries) SELECT namespace, COUNT(*) FROM ${TABLE} GROUP BY namespace;
 `
+
+/**
+ * v2 → v3: entries record their stored size and the counts table sums it (for `maxBytes`). The
+ * count triggers are replaced (they now keep `bytes` too) and the counts recomputed.
+ */
+const MIGRATE_TO_V3 = `
+DROP TRIGGER IF EXISTS twat_cache_count_insert;
+DROP TRIGGER IF EXISTS twat_cache_count_delete;
+${COUNT_TRIGGERS}
+UPDATE ${TABLE} SET size = CASE WHEN value_id IS NULL THEN length(value) ELSE (SELECT length(value) FROM ${VALUES_TABLE} WHERE id = value_id) END;
+DELETE FROM twat_cache_counts;
+INSERT INTO twat_cache_counts (namespace, entries, bytes) SELECT namespace, COUNT(*), SUM(size) FROM ${TABLE} GROUP BY namespace;
+`
+
+/** Add a column unless the table has it already (a v1 file migrated in this run does). */
+function addColumn(db: Database.Database, table: string, column: string, definition: string): void {
+  const columns = db.pragma(`table_info(${table})`) as { name: string }[]
+  if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
+}
 
 /**
  * Create the tables of an empty file, or migrate an older layout, inside one IMMEDIATE
@@ -115,7 +142,12 @@ export function ensureSchema(db: Database.Database): void {
     const found = version()
     if (found === SCHEMA_VERSION) return
     if (found === 1) db.exec(MIGRATE_FROM_V1)
+    if (found === 1 || found === 2) {
+      addColumn(db, TABLE, 'size', 'INTEGER NOT NULL DEFAULT 0')
+      addColumn(db, 'twat_cache_counts', 'bytes', 'INTEGER NOT NULL DEFAULT 0')
+    }
     db.exec(entriesTable(TABLE) + REST)
+    if (found === 1 || found === 2) db.exec(MIGRATE_TO_V3)
     db.pragma(`application_id = ${APPLICATION_ID}`)
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
   }).immediate()

@@ -8,5 +8,7 @@
  * - 1: a rowid table with a `(namespace, key)` primary key.
  * - 2: the entries table is `WITHOUT ROWID` (a lookup is one B-tree search instead of two) and
  *   large values live in `twat_cache_values`; `seq` replaces the rowid as the insertion order.
+ * - 3: entries record their stored `size` and `twat_cache_counts.bytes` sums it per namespace
+ *   (for `maxBytes`).
  */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3

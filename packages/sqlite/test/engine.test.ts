@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Buffer } from 'node:buffer'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ConfigurationError, EngineError, ResourceError } from '../../core/src/errors.js'
+import { ConfigurationError, EngineClosedError, EngineError, ResourceError } from '../../core/src/errors.js'
 import { type Logger, resetWarnings, setLogger } from '../../core/src/logger.js'
 import { MISS } from '../../core/src/types.js'
 import { inspectEntry } from '../../core/src/node/index.js'
@@ -103,12 +103,33 @@ describe('files and pragmas', () => {
     expect(c.get('k')).toBe('a')
   })
 
-  it('a closed engine refuses work with an EngineError; close() is idempotent', () => {
+  it('a closed engine refuses every operation with EngineClosedError; close() again is a no-op', () => {
     const engine = make()
+    engine.set('k', 1)
     engine.close()
-    engine.close()
-    expect(() => engine.get('k')).toThrow(EngineError)
-    expect(() => engine.set('k', 1)).toThrow(/is closed/)
+    expect(() => engine.close()).not.toThrow()
+    const operations: [string, () => unknown][] = [
+      ['get', () => engine.get('k')],
+      ['set', () => engine.set('k', 2)],
+      ['delete', () => engine.delete('k')],
+      ['clear', () => engine.clear()],
+      ['has', () => engine.has('k')],
+      ['size', () => engine.size()],
+      ['keys', () => engine.keys()],
+      ['stats', () => engine.stats()],
+    ]
+    for (const [name, op] of operations) {
+      let error: unknown
+      try {
+        op()
+      } catch (e) {
+        error = e
+      }
+      expect(error, name).toBeInstanceOf(EngineClosedError)
+      expect((error as EngineClosedError).code, name).toBe('E_ENGINE_CLOSED')
+    }
+    // The entry is still in the file for the next engine.
+    expect(make().get('k')).toBe(1)
   })
 })
 
@@ -292,13 +313,13 @@ describe('expiry and eviction', () => {
 })
 
 describe('damaged files', () => {
-  it('a file that is not a database: ResourceError naming the path and what to do', () => {
+  it("onCorrupt: 'throw': a file that is not a database is a ResourceError naming the path and what to do", () => {
     mkdirSync(join(cacheDir, 'f'), { recursive: true })
     const path = join(cacheDir, 'f', 'cache.db')
     writeFileSync(path, 'this is not a database, just some text that is long enough to look like a header '.repeat(100))
     let error: unknown
     try {
-      make()
+      make({ engineOptions: { onCorrupt: 'throw' } })
     } catch (e) {
       error = e
     }
@@ -308,12 +329,12 @@ describe('damaged files', () => {
     expect((error as { cause?: { code?: string } }).cause?.code).toBe('SQLITE_NOTADB')
   })
 
-  it("onCorrupt: 'reset' moves the damaged file aside and starts empty", () => {
+  it('by default a file that is not a database is moved aside and the cache starts empty', () => {
     const logs = captureLogs()
     try {
       mkdirSync(join(cacheDir, 'f'), { recursive: true })
       writeFileSync(join(cacheDir, 'f', 'cache.db'), 'garbage '.repeat(1000))
-      const engine = make({ engineOptions: { onCorrupt: 'reset' } })
+      const engine = make()
       engine.set('k', 1)
       expect(engine.get('k')).toBe(1)
       expect(readdirSync(join(cacheDir, 'f')).some((n) => n.startsWith('cache.db.corrupt-'))).toBe(true)

@@ -97,7 +97,7 @@ describe('several processes on one cache folder', () => {
     expect(results.reduce((sum, r) => sum + r.seeded, 0)).toBeGreaterThan(0)
     const db = new Database(path, { readonly: true })
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(2)
+      expect(db.pragma('user_version', { simple: true })).toBe(3)
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
       const counted = db.prepare(`SELECT entries FROM twat_cache_counts WHERE namespace = 'hammer'`).pluck().get()
       expect(counted).toBe(db.prepare(`SELECT COUNT(*) FROM twat_cache_entries WHERE namespace = 'hammer'`).pluck().get())

@@ -76,7 +76,7 @@ describe('schema 1 → 2 migration', () => {
 
     inspect(path, (db) => {
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
-      expect(SCHEMA_VERSION).toBe(2)
+      expect(SCHEMA_VERSION).toBe(3)
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
       expect(scalar(db, `SELECT sql FROM sqlite_schema WHERE name = 'twat_cache_entries'`)).toMatch(/WITHOUT ROWID\s*$/)
       expect(scalar(db, `SELECT COUNT(*) FROM sqlite_schema WHERE name LIKE '%_v2'`)).toBe(0)
@@ -109,7 +109,7 @@ describe('schema 1 → 2 migration', () => {
     expect(engine.get('k')).toBe('v1')
     engine.set('k2', 'v2')
     inspect(path, (db) => {
-      expect(db.pragma('user_version', { simple: true })).toBe(2)
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
       expect(scalar(db, 'SELECT entries FROM twat_cache_counts')).toBe(2)
     })
   })

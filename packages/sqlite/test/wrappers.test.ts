@@ -28,22 +28,23 @@ describe('through the wrappers', () => {
 })
 
 describe('a cache file that is not a database', () => {
-  it('bcache reports it with a clear error; ucache runs the function, warns once, and caches once the file is usable', async () => {
+  it("with onCorrupt: 'throw', bcache reports it with a clear error; ucache runs the function, warns once, and caches once the file is usable", async () => {
     const { mkdirSync, writeFileSync } = await import('node:fs')
     const { resetWarnings, setLogger, ucache } = await import('@twat-cache/core')
     const folder = join(cacheDir, 'corrupt')
+    const strict = { onCorrupt: 'throw' }
     mkdirSync(folder, { recursive: true })
     const file = join(folder, 'cache.db')
     writeFileSync(file, 'this is not an SQLite database, just text that fills a page. '.repeat(100))
 
-    expect(() => bcache({ cacheDir, folderName: 'corrupt', engine: 'sqlite' })((n: number) => n)).toThrow(/not a database|cache\.db/)
+    expect(() => bcache({ cacheDir, folderName: 'corrupt', engine: 'sqlite', engineOptions: strict })((n: number) => n)).toThrow(/not a database|cache\.db/)
 
     const warnings: string[] = []
     setLogger({ debug() {}, info() {}, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) })
     resetWarnings()
     try {
       let runs = 0
-      const double = ucache({ cacheDir, folderName: 'corrupt', engine: 'sqlite' })((n: number) => {
+      const double = ucache({ cacheDir, folderName: 'corrupt', engine: 'sqlite', engineOptions: strict })((n: number) => {
         runs++
         return n * 2
       })

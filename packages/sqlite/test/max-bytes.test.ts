@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, expect, it } from 'vitest'
+import { type Logger, resetWarnings, setLogger } from '../../core/src/logger.js'
+import { MISS } from '../../core/src/types.js'
+import { SQLITE_CAPABILITIES, type SqliteEngine, type SqliteEngineConfig, createSqliteEngine } from '../src/engine.js'
+
+let cacheDir: string
+const open: SqliteEngine[] = []
+let warnings: string[] = []
+
+function make(config: SqliteEngineConfig = {}): SqliteEngine {
+  const engine = createSqliteEngine({ cacheDir, folderName: 'f', namespace: 'ns', ...config })
+  open.push(engine)
+  return engine
+}
+
+/** [stored bytes per the counts table, the sum of the entries' sizes, the sum of the values' lengths]. */
+function bytesInFile(engine: SqliteEngine): [number, number, number] {
+  const db = new Database(engine.path, { readonly: true })
+  try {
+    const counted = db.prepare(`SELECT bytes FROM twat_cache_counts WHERE namespace = 'ns'`).pluck().get() as number
+    const summed = db.prepare(`SELECT SUM(size) FROM twat_cache_entries WHERE namespace = 'ns'`).pluck().get() as number
+    const actual = db
+      .prepare(
+        `SELECT SUM(CASE WHEN value_id IS NULL THEN length(value) ELSE (SELECT length(value) FROM twat_cache_values WHERE id = value_id) END) FROM twat_cache_entries WHERE namespace = 'ns'`,
+      )
+      .pluck()
+      .get() as number
+    return [counted, summed, actual]
+  } finally {
+    db.close()
+  }
+}
+
+beforeEach(() => {
+  cacheDir = mkdtempSync(join(tmpdir(), 'twat-sqlite-bytes-'))
+  warnings = []
+  const logger: Logger = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) }
+  setLogger(logger, 'warn')
+  resetWarnings()
+})
+
+afterEach(() => {
+  for (const engine of open.splice(0)) engine.close()
+  setLogger(console, 'warn')
+  rmSync(cacheDir, { recursive: true, force: true })
+})
+
+it('declares maxBytes and keeps the stored bytes of a namespace within it, evicting least-recently-used first', () => {
+  expect(SQLITE_CAPABILITIES.maxBytes).toBe(true)
+  const engine = make({ maxBytes: 5_000, engineOptions: { accessFlushMs: 0 } })
+  // 1 KB values, small and large (out-of-line) both count.
+  for (let i = 0; i < 4; i++) engine.set(`k${i}`, 'v'.repeat(1000))
+  expect(engine.get('k0')).toBe('v'.repeat(1000))
+  for (let i = 4; i < 12; i++) {
+    engine.set(`k${i}`, 'v'.repeat(1000))
+    const [counted, summed, actual] = bytesInFile(engine)
+    expect(counted).toBeLessThanOrEqual(5_000)
+    expect(counted).toBe(summed)
+    expect(counted).toBe(actual)
+  }
+  expect(engine.size()).toBe(4)
+  expect(engine.keys()).toEqual(['k8', 'k9', 'k10', 'k11'])
+  // Overwrites and deletes keep the count exact.
+  engine.set('k11', 'short')
+  engine.delete('k10')
+  const [counted, , actual] = bytesInFile(engine)
+  expect(counted).toBe(actual)
+})
+
+it('lru order decides which entry goes when bytes run out', () => {
+  const engine = make({ maxBytes: 3_500, engineOptions: { accessFlushMs: 60_000 } })
+  for (const key of ['a', 'b', 'c']) engine.set(key, 'v'.repeat(1000))
+  engine.get('a')
+  engine.set('d', 'v'.repeat(1000))
+  expect(engine.has('a')).toBe(true)
+  expect(engine.has('b')).toBe(false)
+})
+
+it('an entry larger than maxBytes on its own is not stored, replaces nothing, and says so once', () => {
+  const engine = make({ maxBytes: 500 })
+  engine.set('small', 'ok')
+  engine.set('big', 'first')
+  engine.set('big', 'x'.repeat(2000))
+  engine.set('big', 'y'.repeat(3000))
+  expect(engine.get('big')).toBe(MISS)
+  expect(engine.get('small')).toBe('ok')
+  const tooBig = warnings.filter((w) => w.includes('larger than maxBytes'))
+  expect(tooBig).toHaveLength(1)
+  expect(tooBig[0]).toMatch(/not stored/)
+})
+
+it('without maxBytes nothing is evicted for size', () => {
+  const engine = make()
+  for (let i = 0; i < 20; i++) engine.set(`k${i}`, 'v'.repeat(1000))
+  expect(engine.size()).toBe(20)
+  expect(bytesInFile(engine)[0]).toBeGreaterThan(20_000)
+})
