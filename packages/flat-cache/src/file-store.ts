@@ -31,7 +31,7 @@ interface StoredItem {
 }
 
 /** An item as the file holds it: the same bytes as base64, since the file is JSON. */
-interface FileItem {
+export interface FileItem {
   key: string
   value: string
   expires?: number | undefined
@@ -353,7 +353,7 @@ function wrapWriteError(path: string, error: unknown): ResourceError {
   return new ResourceError(`${detail}; check free space and permissions, or choose another cacheDir`, { cause: error })
 }
 
-function isFileItem(item: unknown): item is FileItem {
+export function isFileItem(item: unknown): item is FileItem {
   if (typeof item !== 'object' || item === null) return false
   const { key, value, expires } = item as Record<string, unknown>
   return (

@@ -30,7 +30,7 @@ export function startSdk(): Sdk {
       exporter.reset()
       await provider.forceFlush()
       const metrics = exporter.getMetrics().flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics))
-      const points = (name: string) => metrics.filter((m) => m.descriptor.name === name).flatMap((m) => m.dataPoints)
+      const points = (name: string) => metrics.filter((m) => m.descriptor.name === name).flatMap((m) => m.dataPoints as DataPoint<unknown>[])
       return {
         counts: points(EVENTS_COUNTER) as DataPoint<number>[],
         durations: points(DURATION_HISTOGRAM) as DataPoint<Histogram>[],
