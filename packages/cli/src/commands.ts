@@ -170,9 +170,14 @@ export interface ClearOptions {
   yes?: boolean | undefined
 }
 
-export async function clear(ctx: Context, namespaces: string[], options: ClearOptions): Promise<void> {
+/** Bad usage of `clear`, found before any store is opened. */
+export function checkClearUsage(namespaces: string[], options: ClearOptions): void {
   if (options.all && namespaces.length > 0) throw new CliError('give namespaces or --all, not both', EXIT_USAGE)
   if (!options.all && namespaces.length === 0) throw new CliError("name the namespaces to clear, or pass --all ('twat-cache ls' lists them)", EXIT_USAGE)
+}
+
+export async function clear(ctx: Context, namespaces: string[], options: ClearOptions): Promise<void> {
+  checkClearUsage(namespaces, options)
   const rows = await allRows(ctx)
   let targets: NamespaceRow[]
   if (options.all) {

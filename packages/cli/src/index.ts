@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { type CommonOptions, type Context, clear, inspectCommand, ls, openContext, prune, stats } from './commands.js'
+import { type CommonOptions, type Context, checkClearUsage, clear, inspectCommand, ls, openContext, prune, stats } from './commands.js'
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors.js'
 import { type Io, output } from './output.js'
 
@@ -32,10 +32,12 @@ function common(command: Command): Command {
 export async function main(argv: readonly string[], io: Io = process): Promise<number> {
   let code = EXIT_OK
   const run =
-    <A extends unknown[]>(action: (ctx: Context, ...args: A) => Promise<void>) =>
+    <A extends unknown[]>(action: (ctx: Context, ...args: A) => Promise<void>, check?: (...args: A) => void) =>
     async (...args: unknown[]): Promise<void> => {
       const command = args[args.length - 1] as Command
       const options = command.opts<CommonOptions>()
+      // Usage is checked before any folder is scanned or server contacted.
+      check?.(...(args.slice(0, -1) as A))
       const out = output(io, options.json === true)
       const ctx = openContext(options, io, out)
       try {
@@ -74,7 +76,7 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
     .argument('[namespace...]', "namespaces as 'ls' shows them")
     .addOption(new Option('--all', 'clear every namespace found'))
     .addOption(new Option('-y, --yes', 'do not ask for confirmation'))
-    .action(run((ctx, namespaces: string[], options: { all?: boolean; yes?: boolean }) => clear(ctx, namespaces, options)))
+    .action(run((ctx, namespaces: string[], options: { all?: boolean; yes?: boolean }) => clear(ctx, namespaces, options), checkClearUsage))
   common(program.command('prune'))
     .description('remove expired entries and report what was freed')
     .action(run(prune))
