@@ -105,8 +105,7 @@ export async function stats(ctx: Context): Promise<void> {
 async function locate(ctx: Context, namespace: string): Promise<{ store: Store; namespace: string }[]> {
   const found: { store: Store; namespace: string }[] = []
   for (const store of ctx.stores) {
-    const name = await store.find(namespace)
-    if (name !== undefined) found.push({ store, namespace: name })
+    for (const name of await store.find(namespace)) found.push({ store, namespace: name })
   }
   return found
 }

@@ -47,8 +47,8 @@ export interface Store {
   readonly engine: NamespaceRow['engine']
   readonly location: string
   namespaces(): Promise<NamespaceRow[]>
-  /** Whether `namespace` (as typed by the user) is in this store, and under which name. */
-  find(namespace: string): Promise<string | undefined>
+  /** The namespaces of this store that answer to `namespace` as typed by the user ({@link answersTo}). */
+  find(namespace: string): Promise<string[]>
   entries(namespace: string, limit: number): Promise<EntryRow[]>
   entry(namespace: string, key: string): Promise<EntryRow | undefined>
   clear(namespace: string): Promise<void>
@@ -63,6 +63,15 @@ export function cacheDir(dir: string | undefined): { dir: string; explicit: bool
   if (named === undefined) return { dir: platformCacheDir(), explicit: false }
   const expanded = named === '~' ? homedir() : named.startsWith('~/') ? join(homedir(), named.slice(2)) : named
   return { dir: resolve(expanded), explicit: true }
+}
+
+/**
+ * Whether a stored namespace answers to what the user typed: the namespace itself, or a
+ * function's name when the namespace is the default one (`<name>-<source hash>`, see core's
+ * `defaultNamespace`), so `twat-cache inspect fib` finds `fib-5afac828c2ba`.
+ */
+export function answersTo(stored: string, wanted: string): boolean {
+  return stored === wanted || (stored.startsWith(`${wanted}-`) && /^[0-9a-f]{6,}(-\d+)?$/.test(stored.slice(wanted.length + 1)))
 }
 
 const SQLITE_MAGIC = 'SQLite format 3\0'
@@ -129,7 +138,7 @@ function sqliteStore(path: string): Store {
     engine: 'sqlite',
     location: path,
     namespaces: async () => rows(),
-    find: async (namespace) => (rows().some((r) => r.namespace === namespace) ? namespace : undefined),
+    find: async (namespace) => rows().filter((r) => answersTo(r.namespace, namespace)).map((r) => r.namespace),
     entries: async (namespace, limit) => open().entries(namespace, { limit }),
     entry: async (namespace, key) => open().entry(namespace, key),
     clear: async (namespace) => clearSqliteNamespace(path, namespace),
@@ -149,7 +158,10 @@ function flatCacheStore(path: string): Store {
       // Entries carry no write time; the file's last write bounds the newest.
       return [{ engine: 'flat-cache', location: path, namespace: file.namespace, entries: file.entries.length, bytes: file.bytes, oldest: null, newest: file.entries.length ? iso(file.modified) : null, expired }]
     },
-    find: async (namespace) => (flatCacheFileMatches(path, namespace) ? read().namespace : undefined),
+    find: async (namespace) => {
+      const label = read().namespace
+      return flatCacheFileMatches(path, namespace) || answersTo(label, namespace) ? [label] : []
+    },
     entries: async (_, limit) => read().entries.slice(0, limit),
     entry: async (_, key) => read().entries.find((e) => e.key === key),
     clear: async () => clearFlatCacheFile(path),
@@ -172,7 +184,7 @@ export function redisStore(url: string, onProgress?: (seen: number) => void): St
     engine: 'redis',
     location,
     namespaces: rows,
-    find: async (namespace) => ((await rows()).some((r) => r.namespace === namespace) ? namespace : undefined),
+    find: async (namespace) => (await rows()).filter((r) => answersTo(r.namespace, namespace)).map((r) => r.namespace),
     entries: async (namespace, limit) => (await inspector.entries(namespace, limit)).map((e) => ({ ...e, expired: false })),
     entry: async (namespace, key) => {
       const found = await inspector.entry(namespace, key)

@@ -96,6 +96,21 @@ describe('twat-cache ls / stats / inspect on real sqlite and flat-cache stores',
     expect(limited.matches[0]!.entries).toHaveLength(2)
   })
 
+  it('finds a default namespace by the function name (`<name>-<source hash>`)', async () => {
+    const own = join(root, `named-${++run}`)
+    for (const namespace of ['square-5afac828c2ba', 'square-00ff00ff00ff', 'squares']) {
+      const engine = createSqliteEngine({ cacheDir: own, namespace })
+      engine.set('4', 16)
+      engine.close()
+    }
+    const found = await cliJson<{ matches: { namespace: string }[] }>(['inspect', 'square', '--dir', own])
+    expect(found.matches.map((m) => m.namespace).sort()).toEqual(['square-00ff00ff00ff', 'square-5afac828c2ba'])
+    const cleared = await cliJson<{ cleared: { namespace: string }[] }>(['clear', 'square', '--yes', '--dir', own])
+    expect(cleared.cleared).toHaveLength(2)
+    const left = await cliJson<NamespaceRow[]>(['ls', '--dir', own])
+    expect(left.filter((r) => r.entries > 0).map((r) => r.namespace)).toEqual(['squares'])
+  })
+
   it('inspect of an unknown namespace or key fails with exit 1 and says what to run', async () => {
     const missing = await cli(['inspect', 'nope', '--dir', dir])
     expect(missing.code).toBe(1)
