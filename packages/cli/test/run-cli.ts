@@ -3,15 +3,38 @@
  * happens once per test file, under the lock every test app takes before building.
  */
 import { execFile, execFileSync } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { BUILD_LOCK, ROOT, withLock } from '../../../apps/bundle-check/test/build.js'
 
 export const BIN = join(ROOT, 'packages/cli/dist/bin.js')
 export const BUILD_TIMEOUT_MS = 300_000
 
-/** Build the CLI and the packages it imports (turbo skips what is up to date). */
+/** The packages the CLI runs from their dist/. */
+const PACKAGES = ['core', 'sqlite', 'flat-cache', 'redis', 'cli']
+
+/** Every src/**.ts has a dist/**.js at least as new. */
+function upToDate(): boolean {
+  for (const pkg of PACKAGES) {
+    const src = join(ROOT, 'packages', pkg, 'src')
+    for (const file of readdirSync(src, { recursive: true }) as string[]) {
+      if (!file.endsWith('.ts')) continue
+      const built = statSync(join(ROOT, 'packages', pkg, 'dist', file.replace(/\.ts$/, '.js')), { throwIfNoEntry: false })
+      if (!built || built.mtimeMs < statSync(join(src, file)).mtimeMs) return false
+    }
+  }
+  return true
+}
+
+/**
+ * Build the CLI and the packages it imports, unless their dist/ is newer than every source.
+ * The check matters: several test files run at once, and a rebuild (which empties dist/)
+ * while another file's CLI process is starting would fail that process.
+ */
 export function buildCli(): void {
+  if (upToDate()) return
   withLock(BUILD_LOCK, () => {
+    if (upToDate()) return
     execFileSync('pnpm', ['turbo', 'run', 'build', '--filter=@twat-cache/cli...', '--output-logs=errors-only'], {
       cwd: ROOT,
       stdio: 'pipe',
