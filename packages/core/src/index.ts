@@ -69,3 +69,14 @@ export { acache, bcache, fcache, mcache, ucache } from './wrap/wrappers.js'
 export { type CacheInfo, type CacheStatsEntry, clearCache, getStats } from './wrap/stats.js'
 export { CacheContext, type ScopedEngine, engineContext, getOrCreateEngine } from './context.js'
 export * from './selection/index.js'
+export {
+  type CacheEvent,
+  type CacheEventInit,
+  type CacheEventListener,
+  type CacheEventType,
+  CACHE_EVENT_TYPES,
+  emitCacheEvent,
+  eventKeyHash,
+  hasCacheListeners,
+  onCacheEvent,
+} from './events.js'

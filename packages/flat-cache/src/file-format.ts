@@ -17,7 +17,7 @@ export interface StoredItem {
 }
 
 /** An item as the file holds it. */
-interface FileItem {
+export interface FileItem {
   key: string
   value: string
   expires?: number | undefined
@@ -102,7 +102,7 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
 }
 
-function isFileItem(item: unknown): item is FileItem {
+export function isFileItem(item: unknown): item is FileItem {
   if (typeof item !== 'object' || item === null) return false
   const { key, value, expires } = item as Record<string, unknown>
   return (

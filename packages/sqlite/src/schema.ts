@@ -20,7 +20,7 @@ export const VALUES_TABLE = 'twat_cache_values'
 export const INLINE_VALUE_MAX = 400
 
 /** Marks the file as a twat-cache database (`PRAGMA application_id`, "twC1"). */
-const APPLICATION_ID = 0x74774331
+export const APPLICATION_ID = 0x74774331
 
 const entriesTable = (name: string) => `
 CREATE TABLE IF NOT EXISTS ${name} (

@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import {
+  type CacheEvent,
+  CACHE_EVENT_TYPES,
+  emitCacheEvent,
+  eventKeyHash,
+  hasCacheListeners,
+  hash128,
+  onCacheEvent,
+  setLogger,
+  setLogLevel,
+} from '../src/index.js'
+
+const stops: (() => void)[] = []
+const listen = (listener: (event: CacheEvent) => void) => {
+  const stop = onCacheEvent(listener)
+  stops.push(stop)
+  return stop
+}
+
+afterEach(() => {
+  for (const stop of stops.splice(0)) stop()
+  setLogger(console, 'warn')
+})
+
+describe('onCacheEvent', () => {
+  it('reports whether anyone listens, and unsubscribes', () => {
+    expect(hasCacheListeners()).toBe(false)
+    const seen: string[] = []
+    const stop = listen((e) => seen.push(e.type))
+    expect(hasCacheListeners()).toBe(true)
+    emitCacheEvent({ type: 'hit', name: 'f', engine: 'memory' })
+    stop()
+    stop() // a second call is harmless
+    expect(hasCacheListeners()).toBe(false)
+    emitCacheEvent({ type: 'miss', name: 'f', engine: 'memory' })
+    expect(seen).toEqual(['hit'])
+  })
+
+  it('delivers every event type in emit order, to listeners in subscription order', () => {
+    const seen: string[] = []
+    listen((e) => seen.push(`a:${e.type}`))
+    listen((e) => seen.push(`b:${e.type}`))
+    for (const type of CACHE_EVENT_TYPES) emitCacheEvent({ type, name: 'f', engine: 'sqlite' })
+    expect(seen).toEqual(CACHE_EVENT_TYPES.flatMap((t) => [`a:${t}`, `b:${t}`]))
+  })
+
+  it('replaces the raw key by a short hash and keeps the other fields', () => {
+    const events: CacheEvent[] = []
+    listen((e) => events.push(e))
+    const error = new Error('boom')
+    emitCacheEvent({ type: 'miss', name: 'fib', engine: 'lru', key: '[30]', durationMs: 12.5 })
+    emitCacheEvent({ type: 'error', name: 'fib', engine: 'lru', error })
+    expect(events).toEqual([
+      { type: 'miss', name: 'fib', engine: 'lru', key: hash128('[30]').slice(0, 12), durationMs: 12.5 },
+      { type: 'error', name: 'fib', engine: 'lru', error },
+    ])
+    expect(events[0]!.key).toBe(eventKeyHash('[30]'))
+    expect(events[0]!.key).not.toContain('30')
+  })
+
+  it('subscribing one function twice calls it twice; each stop removes one', () => {
+    let calls = 0
+    const listener = () => calls++
+    const first = listen(listener)
+    listen(listener)
+    emitCacheEvent({ type: 'set', name: 'f', engine: 'memory' })
+    first()
+    emitCacheEvent({ type: 'set', name: 'f', engine: 'memory' })
+    expect(calls).toBe(3)
+  })
+
+  it('lets a listener unsubscribe during an emit without skipping the others', () => {
+    const seen: string[] = []
+    const stopA = listen(() => {
+      seen.push('a')
+      stopA()
+    })
+    listen(() => seen.push('b'))
+    emitCacheEvent({ type: 'hit', name: 'f', engine: 'memory' })
+    emitCacheEvent({ type: 'hit', name: 'f', engine: 'memory' })
+    expect(seen).toEqual(['a', 'b', 'b'])
+  })
+
+  it('survives a throwing listener, still calls the rest, and logs once per listener', () => {
+    const warnings: string[] = []
+    const record = (message: string) => warnings.push(message)
+    setLogger({ debug: record, info: record, warn: record, error: record })
+    setLogLevel('warn')
+    const seen: string[] = []
+    listen(() => {
+      throw new Error('listener bug')
+    })
+    listen((e) => seen.push(e.type))
+    expect(() => {
+      emitCacheEvent({ type: 'hit', name: 'f', engine: 'memory' })
+      emitCacheEvent({ type: 'miss', name: 'f', engine: 'memory' })
+    }).not.toThrow()
+    expect(seen).toEqual(['hit', 'miss'])
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/\[twat-cache:events\].*'hit'.*listener bug/)
+  })
+
+  it('rejects a listener that is not a function', () => {
+    expect(() => onCacheEvent('nope' as never)).toThrow(/expects a function, got string/)
+  })
+
+  it('shares listeners across copies of core in one realm (global symbol)', async () => {
+    const seen: string[] = []
+    listen((e) => seen.push(e.type))
+    // A second copy of the module, as a duplicated dependency would load it.
+    vi.resetModules()
+    const copy = await import('../src/events.js')
+    expect(copy.hasCacheListeners()).toBe(true)
+    copy.emitCacheEvent({ type: 'refresh', name: 'f', engine: 'memory' })
+    expect(seen).toEqual(['refresh'])
+  })
+})
