@@ -122,6 +122,7 @@ function rewrite(path: string, change: (store: ReturnType<typeof acquireStore>) 
     dir: dirname(path),
     // The largest flat-cache allows: loading must never evict what it came to keep.
     maxsize: 16_777_216,
+    maxBytes: Number.POSITIVE_INFINITY,
     policy: 'lru',
     debounceMs: 0,
     flushOnExit: false,
