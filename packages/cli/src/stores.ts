@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { readEnv } from '@twat-cache/core'
-import { platformCacheDir } from '@twat-cache/core/node'
+import { type EntryInfo, decodeValue, inspectEntry, platformCacheDir } from '@twat-cache/core/node'
 import {
   clearFlatCacheFile,
   flatCacheFileMatches,
@@ -35,8 +35,23 @@ export interface EntryRow {
   bytes: number
   expiresAt: number | null
   expired: boolean
-  format: unknown
+  /** The entry header, or why the bytes are not a readable entry. */
+  format: EntryInfo | { error: string }
+  /** The decoded value; absent when it cannot be decoded here (custom serializer, damage). */
   value?: unknown
+}
+
+/** Decode what an engine's inspector read, with core's own decoder. */
+function decoded(raw: { key: string; bytes: number; expiresAt: number | null; expired?: boolean; data: Uint8Array }): EntryRow {
+  // Redis removes expired keys itself: what it returns is live.
+  const entry: EntryRow = { key: raw.key, bytes: raw.bytes, expiresAt: raw.expiresAt, expired: raw.expired ?? false, format: { error: '' } }
+  try {
+    entry.format = inspectEntry(raw.data)
+    if (entry.format.serializer !== 'custom') entry.value = decodeValue(raw.data)
+  } catch (error) {
+    entry.format = { error: (error as Error).message }
+  }
+  return entry
 }
 
 /**
@@ -139,8 +154,11 @@ function sqliteStore(path: string): Store {
     location: path,
     namespaces: async () => rows(),
     find: async (namespace) => rows().filter((r) => answersTo(r.namespace, namespace)).map((r) => r.namespace),
-    entries: async (namespace, limit) => open().entries(namespace, { limit }),
-    entry: async (namespace, key) => open().entry(namespace, key),
+    entries: async (namespace, limit) => open().entries(namespace, { limit }).map((e) => decoded(e)),
+    entry: async (namespace, key) => {
+      const found = open().entry(namespace, key)
+      return found && decoded(found)
+    },
     clear: async (namespace) => clearSqliteNamespace(path, namespace),
     prune: async (namespace) => deleteSqliteKeys(path, namespace, open().expiredKeys(namespace)),
     close: async () => inspector?.close(),
@@ -162,8 +180,11 @@ function flatCacheStore(path: string): Store {
       const label = read().namespace
       return flatCacheFileMatches(path, namespace) || answersTo(label, namespace) ? [label] : []
     },
-    entries: async (_, limit) => read().entries.slice(0, limit),
-    entry: async (_, key) => read().entries.find((e) => e.key === key),
+    entries: async (_, limit) => read().entries.slice(0, limit).map((e) => decoded(e)),
+    entry: async (_, key) => {
+      const found = read().entries.find((e) => e.key === key)
+      return found && decoded(found)
+    },
     clear: async () => clearFlatCacheFile(path),
     prune: async () => pruneFlatCacheFile(path),
     close: async () => undefined,
@@ -185,10 +206,10 @@ export function redisStore(url: string, onProgress?: (seen: number) => void): St
     location,
     namespaces: rows,
     find: async (namespace) => (await rows()).filter((r) => answersTo(r.namespace, namespace)).map((r) => r.namespace),
-    entries: async (namespace, limit) => (await inspector.entries(namespace, limit)).map((e) => ({ ...e, expired: false })),
+    entries: async (namespace, limit) => (await inspector.entries(namespace, limit)).map((e) => decoded(e)),
     entry: async (namespace, key) => {
       const found = await inspector.entry(namespace, key)
-      return found && { ...found, expired: false }
+      return found && decoded(found)
     },
     clear: (namespace) => inspector.clear(namespace),
     // Redis expires keys itself: there is never anything to prune.

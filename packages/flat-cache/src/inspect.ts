@@ -6,7 +6,7 @@
 import { Buffer } from 'node:buffer'
 import { readFileSync, statSync } from 'node:fs'
 import { basename, dirname } from 'node:path'
-import { type EntryInfo, decodeValue, inspectEntry } from '@twat-cache/core/node'
+import { type EntryInfo, inspectEntry } from '@twat-cache/core/node'
 import { cacheFileName } from './engine.js'
 import { type FileItem, isFileItem } from './file-format.js'
 import { acquireStore, releaseStore } from './file-store.js'
@@ -43,9 +43,8 @@ export interface FlatCacheEntryView {
   /** Unix ms, null for no expiry. */
   expiresAt: number | null
   expired: boolean
-  format: EntryInfo | { error: string }
-  /** The decoded value; absent when it cannot be decoded here (custom serializer, damage). */
-  value?: unknown
+  /** The encoded entry as stored (header + payload): `decodeValue` / `inspectEntry` of `@twat-cache/core/node` read it. */
+  data: Uint8Array
 }
 
 export interface FlatCacheFile {
@@ -102,14 +101,7 @@ function headerOf(item: FileItem): EntryInfo | undefined {
 function view(item: FileItem, now: number): FlatCacheEntryView {
   const bytes = Buffer.from(item.value, 'base64')
   const expiresAt = item.expires ?? null
-  const entry: FlatCacheEntryView = { key: item.key, bytes: bytes.byteLength, expiresAt, expired: expiresAt !== null && expiresAt <= now, format: { error: '' } }
-  try {
-    entry.format = inspectEntry(bytes)
-    if (entry.format.serializer !== 'custom') entry.value = decodeValue(bytes)
-  } catch (error) {
-    entry.format = { error: (error as Error).message }
-  }
-  return entry
+  return { key: item.key, bytes: bytes.byteLength, expiresAt, expired: expiresAt !== null && expiresAt <= now, data: new Uint8Array(bytes) }
 }
 
 /**

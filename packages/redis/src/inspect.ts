@@ -3,7 +3,6 @@
  * `twat-cache` CLI. Reads use SCAN (never KEYS, which blocks the server) and pipelined
  * STRLEN/PTTL; clearing goes through the engine's own `clear()`.
  */
-import { type EntryInfo, decodeValue, inspectEntry } from '@twat-cache/core/node'
 import type { Redis } from 'ioredis'
 import { openConnection } from './connection.js'
 import { createRedisEngine, escapeGlob } from './engine.js'
@@ -32,8 +31,8 @@ export interface RedisEntryView {
   bytes: number
   /** Unix ms, null for no expiry. */
   expiresAt: number | null
-  format: EntryInfo | { error: string }
-  value?: unknown
+  /** The encoded entry as stored (header + payload): `decodeValue` / `inspectEntry` of `@twat-cache/core/node` read it. */
+  data: Uint8Array
 }
 
 export interface RedisInspector {
@@ -85,16 +84,12 @@ export function openRedisInspector(options: RedisInspectOptions): RedisInspector
 
   const prefixOf = (namespace: string) => `${keyPrefix}${namespace.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'))}:`
 
-  const view = (key: string, bytes: Buffer, pttl: number): RedisEntryView => {
-    const entry: RedisEntryView = { key, bytes: bytes.byteLength, expiresAt: pttl >= 0 ? Date.now() + pttl : null, format: { error: '' } }
-    try {
-      entry.format = inspectEntry(bytes)
-      if (entry.format.serializer !== 'custom') entry.value = decodeValue(bytes)
-    } catch (error) {
-      entry.format = { error: (error as Error).message }
-    }
-    return entry
-  }
+  const view = (key: string, bytes: Buffer, pttl: number): RedisEntryView => ({
+    key,
+    bytes: bytes.byteLength,
+    expiresAt: pttl >= 0 ? Date.now() + pttl : null,
+    data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+  })
 
   return {
     target: resolved.target,

@@ -5,7 +5,6 @@
  */
 import { basename, dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import { type EntryInfo, decodeValue, inspectEntry } from '@twat-cache/core/node'
 import { createSqliteEngine } from './engine.js'
 import { APPLICATION_ID, TABLE as T, VALUES_TABLE as V } from './schema.js'
 import { SCHEMA_VERSION } from './version.js'
@@ -33,10 +32,8 @@ export interface SqliteEntryView {
   /** When it was first written (Unix ms). */
   writtenAt: number
   expired: boolean
-  /** The header of the encoded value, or why it is unreadable. */
-  format: EntryInfo | { error: string }
-  /** The decoded value; absent when it cannot be decoded here (custom serializer, damage). */
-  value?: unknown
+  /** The encoded entry as stored (header + payload): `decodeValue` / `inspectEntry` of `@twat-cache/core/node` read it. */
+  data: Uint8Array
 }
 
 export interface SqliteInspector {
@@ -149,22 +146,14 @@ interface EntryRow {
 }
 
 function view(row: EntryRow, now: number): SqliteEntryView {
-  const entry: SqliteEntryView = {
+  return {
     key: row.key,
     bytes: row.bytes,
     expiresAt: row.expires_at,
     writtenAt: Math.floor(row.seq / 1000),
     expired: row.expires_at !== null && row.expires_at <= now,
-    format: { error: 'no value stored' },
+    data: row.value ?? new Uint8Array(0),
   }
-  if (row.value === null) return entry
-  try {
-    entry.format = inspectEntry(row.value)
-    if (entry.format.serializer !== 'custom') entry.value = decodeValue(row.value)
-  } catch (error) {
-    entry.format = { error: (error as Error).message }
-  }
-  return entry
 }
 
 /** The engine for one namespace of the file at `path`, opened as an application would. */
