@@ -29,17 +29,18 @@ async function makeCaches(): Promise<void> {
   for (const [namespace, n] of [['fib', 3], ['users', 5], ['empty-soon', 1]] as const) {
     const engine = sqlite(namespace)
     for (let i = 0; i < n; i++) engine.set(`[${i}]`, { i, when: new Date(0), big: BigInt(i) })
-    if (namespace === 'fib') engine.set('[old]', 'stale', { ttl: 1 })
+    if (namespace === 'fib') engine.set('[old]', 'stale', { ttl: 40 })
     engine.close()
   }
   const pages = flat('render:page')
   pages.set('["/"]', '<h1>home</h1>')
-  pages.set('["/gone"]', 'old', { ttl: 1 })
+  pages.set('["/gone"]', 'old', { ttl: 40 })
   pages.close()
   const other = flat('other')
   other.set('[1]', new Map([['a', 1]]))
   other.close()
-  await sleep(5) // the ttl: 1 entries are now expired
+  // The flush at close() leaves out entries already expired, so the ttl outlasts the writes.
+  await sleep(50) // the ttl: 40 entries are now expired
 }
 
 const row = (rows: NamespaceRow[], engine: string, namespace: string) => rows.find((r) => r.engine === engine && r.namespace === namespace)
