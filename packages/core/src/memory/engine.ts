@@ -1,4 +1,3 @@
-import { parseDuration } from '../duration.js'
 import { ConfigurationError, EngineClosedError } from '../errors.js'
 import { MISS, type EngineStats, type Policy, type SetOptions, type SyncCapabilities, type SyncEngine } from '../types.js'
 import { estimateHeapSize } from './heap-size.js'
@@ -109,22 +108,31 @@ function resized<A extends Uint32Array | Float64Array>(a: A, cap: number): A {
  * `EngineClosedError`; closing again is a no-op.
  */
 export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEngine {
+  const { maxsize = DEFAULT_MAXSIZE, maxBytes = 1, ttl = 1, policy = 'lru' } = options
+  // `x % 1` is 0 for whole numbers and NaN for Infinity: both pass.
+  const problems = [
+    !(maxsize >= 1 && !(maxsize % 1)) && `maxsize must be a whole number ≥ 1 or Infinity, got ${maxsize}`,
+    !(maxBytes >= 1) && `maxBytes must be a number ≥ 1, got ${maxBytes}`,
+    !(ttl > 0) && `ttl must be a positive number of milliseconds (or Infinity), got ${ttl}`,
+    !MEMORY_CAPABILITIES.policies.includes(policy) && `unknown policy '${String(policy)}': use 'lru', 'lfu', 'fifo' or 'rr'`,
+  ].filter(Boolean)
+  if (problems.length > 0) throw new ConfigurationError(`memory engine: ${problems.join('; ')}`, { issues: problems as string[] })
+  return memoryEngineFromConfig(options)
+}
+
+/**
+ * {@link createMemoryEngine} for options already validated (an `EngineConfig` from
+ * `createCacheConfig`): what the registered definition calls, so the checks and their messages
+ * stay out of browser bundles that only use `mcache`.
+ */
+export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngine {
   const maxsize = options.maxsize ?? DEFAULT_MAXSIZE
-  if (!(maxsize >= 1) || (!Number.isInteger(maxsize) && maxsize !== Number.POSITIVE_INFINITY)) {
-    throw new ConfigurationError(`memory engine: maxsize must be a whole number ≥ 1 or Infinity, got ${maxsize}`)
-  }
   const bounded = options.maxBytes !== undefined
-  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY
-  if (!(maxBytes >= 1)) throw new ConfigurationError(`memory engine: maxBytes must be a number ≥ 1, got ${maxBytes}`)
+  const maxBytes = options.maxBytes ?? Infinity
+  const policy = options.policy ?? 'lru'
   const defaultTtl = options.ttl
-  // Infinity is allowed here (no expiry), unlike in cache options.
-  if (defaultTtl !== undefined && defaultTtl !== Number.POSITIVE_INFINITY) parseDuration(defaultTtl, 'memory engine: ttl')
   const now = options.now ?? (() => Date.now())
   const random = options.random ?? Math.random
-  const policy = options.policy ?? 'lru'
-  if (!MEMORY_CAPABILITIES.policies.includes(policy)) {
-    throw new ConfigurationError(`memory engine: unknown policy '${String(policy)}': use 'lru', 'lfu', 'fifo' or 'rr'`)
-  }
   const lfu = policy === 'lfu'
   const linked = policy !== 'rr'
 
@@ -261,13 +269,10 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
     map.set(key, s)
     if (exp) exp[s] = exp[last]!
     if (sizes) sizes[s] = sizes[last]!
+    // Take the last slot's place in the list: in after it, then it out.
     if (linked) {
-      const p = prev[last]!
-      const q = next[last]!
-      prev[s] = p
-      next[s] = q
-      next[p] = s
-      prev[q] = s
+      link(s, last)
+      unlink(last)
     }
     if (counts) {
       const c = (counts[s] = counts[last]!)
@@ -317,7 +322,7 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
 
   const expiryOf = (setOptions: SetOptions | undefined): number => {
     const ttl = setOptions?.ttl ?? defaultTtl
-    if (ttl === undefined || ttl === Number.POSITIVE_INFINITY) return 0
+    if (ttl === undefined || ttl === Infinity) return 0
     // A ttl of 0 or less (or NaN) means "already expired": the entry is not stored.
     return ttl > 0 ? now() + ttl : -1
   }

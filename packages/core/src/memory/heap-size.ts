@@ -6,8 +6,8 @@
  *
  * The model, for 64-bit V8: a string is 16 bytes + 2 per UTF-16 unit (V8 stores ASCII in one:
  * high on purpose); a number, boolean, `undefined`, `null`, symbol or function 8; a bigint
- * 16 + 1 per hex digit; an object 32 of header + 8 per slot (array element, own enumerable key
- * and its value, Map entry part, Set member) + what the slots hold; an ArrayBuffer or typed
+ * 16 + 2 per decimal digit; an object 32 of header + 8 per slot (array element, Set member, Map entry,
+ * which counts as a two-element array; own enumerable key and its value) + what the slots hold; an ArrayBuffer or typed
  * array 32 + `byteLength`. Date and RegExp count as empty objects.
  *
  * Deliberately small (it ships in every browser bundle of `mcache`); the selection helpers'
@@ -19,16 +19,17 @@ export function estimateHeapSize(value: unknown): number {
   const stack = [value]
   while (stack.length > 0) {
     const item = stack.pop()
-    if (typeof item === 'string') total += 16 + 2 * item.length
-    else if (typeof item === 'bigint') total += 16 + item.toString(16).length
+    // A bigint's decimal digits at 2 bytes each err high, like a string's.
+    if (typeof item === 'string' || typeof item === 'bigint') total += 16 + 2 * String(item).length
     else if (typeof item !== 'object' || item === null || seen.has(item)) total += 8
     else {
       seen.add(item)
       total += 32
       if (ArrayBuffer.isView(item) || item instanceof ArrayBuffer) total += item.byteLength
       else {
-        const slots: unknown[] =
-          item instanceof Map ? [...item].flat() : item instanceof Set || Array.isArray(item) ? [...item] : Object.entries(item).flat()
+        // Iterables (arrays, Sets, Maps: each entry a [key, value] pair, which errs high) by their
+        // members, other objects by their own enumerable keys and values.
+        const slots: unknown[] = Symbol.iterator in item ? [...(item as Iterable<unknown>)] : Object.entries(item).flat()
         // One push per slot: spreading a huge array into push() overflows the argument stack.
         for (const slot of slots) stack.push(slot)
         total += 8 * slots.length
