@@ -303,15 +303,15 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
     return true
   }
 
-  /** Examine up to `steps` slots, walking down from a cursor kept between calls, dropping the expired. */
+  /** Examine up to `steps` slots, walking up from a cursor kept between calls, dropping the expired. */
   const sweep = (steps: number): void => {
     const t = now()
     for (; steps > 0 && n > 0; steps--) {
-      if (cursor < 1 || cursor > n) cursor = n
+      if (cursor < 1 || cursor > n) cursor = 1
       const expires = exp![cursor]!
-      // A drop moves the last slot into this one: the cursor stays to look at it.
+      // A drop moves the last slot, not yet seen, into this one: the cursor stays to look at it.
       if (expires !== 0 && expires <= t) drop(cursor)
-      else cursor--
+      else cursor++
     }
   }
 
@@ -420,9 +420,9 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
     keys() {
       check()
       if (exp) {
-        // From the top, each step drops an entry or passes a live one: 2n steps see every slot.
-        cursor = n
-        sweep(2 * n)
+        // From slot 1, each step drops an entry or passes one not seen yet: n steps see them all.
+        cursor = 1
+        sweep(n)
       }
       return keys.slice(1)
     },
