@@ -11,7 +11,8 @@
 import { createMemoryEngine, mcache } from '@twat-cache/core'
 import '@twat-cache/lru'
 import { LRUCache } from 'lru-cache'
-import { compileLoop, heapGrowth, median, pairedRatio, printRace, race, recordTable, recordTarget } from './harness.js'
+import { mapMemo } from './engine-memo.js'
+import { compileLoop, consume, median, pairedRatio, printRace, race, recordTable, recordTarget } from './harness.js'
 
 const ENTRIES = 100_000
 /** Store overhead bounds per policy (issue 16: lru ≤ 70, lfu ≤ 85); fifo and rr share lru's layout or less. */
@@ -45,9 +46,7 @@ async function bytesPerEntry() {
   const rows = []
   const failures = []
   for (const [name, fill] of Object.entries(stores)) {
-    const growth = await heapGrowth(async () => fill())
-    if (!growth) throw new Error('bytes per entry needs node --expose-gc (pnpm bench passes it)')
-    const bytes = growth.bytes / ENTRIES
+    const bytes = (await memoryGrowth(fill)) / ENTRIES
     const policy = /^memory '(\w+)' \(maxsize 100,000\)$/.exec(name)?.[1]
     const bound = policy && BYTES_BOUND[policy]
     const ok = bound === undefined || bytes <= bound
@@ -60,6 +59,27 @@ async function bytesPerEntry() {
   }
   recordTable(title, ['store', 'bytes per entry', 'target'], rows)
   return failures
+}
+
+/**
+ * Heap growth plus ArrayBuffer growth around `fill()`, after full GCs: typed arrays keep their
+ * contents outside the JS heap (`arrayBuffers`), which `heapUsed` alone would miss.
+ */
+async function memoryGrowth(fill) {
+  if (typeof globalThis.gc !== 'function') throw new Error('bytes per entry needs node --expose-gc (pnpm bench passes it)')
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) {
+      globalThis.gc()
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    const { heapUsed, arrayBuffers } = process.memoryUsage()
+    return heapUsed + arrayBuffers
+  }
+  const before = await settle()
+  const store = fill()
+  const after = await settle()
+  consume(store ? 1 : 0)
+  return after - before
 }
 
 function fillEngine(engine, keys, values) {
@@ -128,24 +148,6 @@ const fAsync = async (id, o) => id * 3 + o.a - o.b
 function contender(name, call, step, isAsync) {
   const loop = compileLoop(step, isAsync)
   return { name, call, run: (n, start) => loop(call, sets, n, start) }
-}
-
-/**
- * The floor for memoizing: a Map keyed by JSON.stringify(args), no features. Bounded at `max`
- * by dropping its oldest key (Maps iterate in insertion order), so its miss path evicts too, as
- * mcache's does, and a long race does not fill the heap.
- */
-function mapMemo(fn, max) {
-  const map = new Map()
-  return (...args) => {
-    const key = JSON.stringify(args)
-    const hit = map.get(key)
-    if (hit !== undefined) return hit
-    const value = fn(...args)
-    if (map.size >= max) map.delete(map.keys().next().value)
-    map.set(key, value)
-    return value
-  }
 }
 
 async function memoized() {
