@@ -3,6 +3,7 @@
 // 1,000 cached argument sets; then a stampede of 1,000 callers on one cold 20 ms function.
 import { mcache } from '@twat-cache/core'
 import { LRUCache } from 'lru-cache'
+import { mapMemo } from './engine-memo.js'
 import { compileLoop, median, pairedRatio, printRace, race, recordTable, recordTarget, sleep } from './harness.js'
 
 const SETS = 1_000
@@ -10,19 +11,6 @@ const sets = Array.from({ length: SETS }, (_, id) => [id, { a: id * 2, b: id % 1
 
 const f = (id, o) => id * 3 + o.a - o.b
 const fAsync = async (id, o) => id * 3 + o.a - o.b
-
-/** The floor: what a hand-written memoizer with no features costs. */
-function mapMemo(fn) {
-  const map = new Map()
-  return (...args) => {
-    const key = JSON.stringify(args)
-    const hit = map.get(key)
-    if (hit !== undefined) return hit
-    const value = fn(...args)
-    map.set(key, value)
-    return value
-  }
-}
 
 function lruMemo(fn) {
   const lru = new LRUCache({ max: SETS * 2, memoMethod: (_key, _stale, { context }) => fn(...context) })

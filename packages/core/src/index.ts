@@ -64,6 +64,7 @@ export {
   type MemoryEngineStats,
   createMemoryEngine,
 } from './memory/engine.js'
+export { estimateHeapSize } from './memory/heap-size.js'
 export type { AnyFunction, AsyncFunction, CacheControls, Cached, Cacher } from './wrap/memoize.js'
 export { acache, bcache, fcache, mcache, ucache } from './wrap/wrappers.js'
 export { type CacheInfo, type CacheStatsEntry, clearCache, getStats } from './wrap/stats.js'
