@@ -11,6 +11,7 @@ import {
   type EngineConfig,
   MISS,
   type Policy,
+  type SerializerOption,
   type SetOptions,
   log,
 } from '@twat-cache/core'
@@ -35,14 +36,15 @@ export const IDB_CAPABILITIES: AsyncCapabilities = Object.freeze({
   // LRU needs a write per hit (the recency stamp); FIFO reads without writing. LFU and random
   // eviction would need a counter write per hit or a random cursor walk: not offered.
   policies: Object.freeze(['lru', 'fifo'] as const),
-  // IndexedDB stores structured clones: no serializer, every structured-cloneable type comes
-  // back as it went in (as a copy; functions and class prototypes cannot be cloned).
-  structured: true,
+  // Not live objects: IndexedDB stores a structured clone, so every hit is a fresh copy. The
+  // browser's clone keeps every type of the default serializer (Date, Map, Set, BigInt, RegExp,
+  // typed arrays, undefined, NaN, -0), so no serializer runs unless `serializer` asks for one.
+  structured: false,
   maxBytes: false,
 })
 
 /** What `createIdbEngine` reads: an `EngineConfig` as the registry passes it, or the fields that matter here. */
-export type IdbEngineConfig = Partial<Pick<EngineConfig, 'maxsize' | 'maxBytes' | 'ttl' | 'policy' | 'namespace' | 'engineOptions'>>
+export type IdbEngineConfig = Partial<Pick<EngineConfig, 'maxsize' | 'maxBytes' | 'ttl' | 'policy' | 'namespace' | 'engineOptions' | 'serializer'>>
 
 /** The engine object: an `AsyncEngine` plus the database name it uses. */
 export interface IdbEngine extends AsyncEngine {
@@ -114,6 +116,7 @@ export function createIdbEngine(config: IdbEngineConfig = {}): IdbEngine {
   const options = parseIdbEngineOptions(config.engineOptions)
   const dbName = options.dbName ?? DEFAULT_DB_NAME
   const ns = config.namespace ?? 'default'
+  const { encode, decode } = codec(config.serializer)
   const found = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
   if (!found || typeof IDBKeyRange !== 'function') {
     throw new EngineNotAvailableError(ENGINE_NAME, 'IndexedDB is not available in this runtime: use the idb engine in a browser (or a worker), and another engine elsewhere')
@@ -200,7 +203,7 @@ export function createIdbEngine(config: IdbEngineConfig = {}): IdbEngine {
       row.usedAt = tick()
       store.put(row)
     }
-    return row.value
+    return decode(row.value)
   }
 
   async function set(key: string, value: unknown, setOptions?: SetOptions): Promise<void> {
@@ -211,7 +214,7 @@ export function createIdbEngine(config: IdbEngineConfig = {}): IdbEngine {
       return
     }
     const now = tick()
-    const row: Row = { ns, key, value, expiresAt: ttl === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttl, usedAt: now, createdAt: now }
+    const row: Row = { ns, key, value: encode(value), expiresAt: ttl === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttl, usedAt: now, createdAt: now }
     const { tx, store } = await transaction('readwrite')
     const outcome = committed(tx)
     try {
@@ -289,6 +292,19 @@ export function createIdbEngine(config: IdbEngineConfig = {}): IdbEngine {
     close,
     [Symbol.asyncDispose]: close,
   }
+}
+
+/**
+ * The browser's structured clone is the default (no serializer code at all); `'json'` and a
+ * custom `{ serialize, deserialize }` are honoured when asked for, so the option is never ignored.
+ */
+function codec(serializer: SerializerOption | undefined): { encode(value: unknown): unknown; decode(stored: unknown): unknown } {
+  if (serializer === undefined || serializer === 'default') return { encode: (v) => v, decode: (v) => v }
+  if (serializer === 'json') {
+    // JSON.stringify(undefined) is undefined, which the clone keeps: it reads back as undefined.
+    return { encode: (v) => JSON.stringify(v), decode: (v) => (v === undefined ? undefined : JSON.parse(v as string)) }
+  }
+  return { encode: (v) => serializer.serialize(v), decode: (v) => serializer.deserialize(v as string & Uint8Array) }
 }
 
 function checkConfig(config: IdbEngineConfig, maxsize: number): void {
