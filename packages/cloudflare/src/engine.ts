@@ -12,7 +12,7 @@ import {
   log,
   warnOnce,
 } from '@twat-cache/core'
-import { parse, stringify } from 'devalue'
+import { decodeText, encodeText } from './codec.js'
 import { DEFAULT_KEY_PREFIX, type KvBinding, parseCloudflareKvEngineOptions } from './options.js'
 
 export {
@@ -58,7 +58,7 @@ export interface CloudflareKvEngine extends AsyncEngine {
 
 /** Stored in each key's KV metadata: the format of the value, and the exact expiry (epoch ms). */
 interface Meta {
-  /** `d` devalue (the default), `j` JSON, `s` custom string, `b` custom bytes. */
+  /** `d` the default (codec.ts), `j` JSON, `s` custom string, `b` custom bytes. */
   f: 'd' | 'j' | 's' | 'b'
   e?: number
 }
@@ -73,8 +73,7 @@ const message = (error: unknown): string => (error instanceof Error ? error.mess
 /**
  * An engine on a Workers KV binding: async, shared by every Worker bound to the namespace,
  * persistent, eventually consistent (a write is visible in other locations within about 60 s).
- * Values go through devalue (Date, Map, Set, BigInt, RegExp, typed arrays, `undefined`, `NaN`,
- * `-0`, repeated references). `get` and `set` never reject because KV failed: a failing read is
+ * Values keep Date, Map, Set, BigInt, RegExp, typed arrays, `undefined`, `NaN` and `-0` (codec.ts). `get` and `set` never reject because KV failed: a failing read is
  * a logged miss, a failing write a logged, dropped write. `delete`, `clear`, `has`, `size` and
  * `keys` reject, so an invalidation that did not happen is never mistaken for one that did.
  *
@@ -213,15 +212,12 @@ export function createCloudflareKvEngine(config: CloudflareKvEngineConfig = {}):
 
 type Encoded = [string | Uint8Array, Meta['f']]
 
-/**
- * devalue by default (edge-safe: core's tagged serializer uses node:buffer); `'json'` and a
- * custom `{ serialize, deserialize }` when asked for.
- */
+/** The JSON-with-tags text of codec.ts by default; `'json'` and a custom `{ serialize, deserialize }` when asked for. */
 function codec(serializer: SerializerOption | undefined): { encode(value: unknown): Encoded; decode(bytes: ArrayBuffer, format: Meta['f']): unknown } {
   return {
     encode(value) {
       try {
-        if (serializer === undefined || serializer === 'default') return [stringify(value), 'd']
+        if (serializer === undefined || serializer === 'default') return [encodeText(value), 'd']
         if (serializer === 'json') return [JSON.stringify(value) ?? '', 'j']
         const out = serializer.serialize(value)
         return typeof out === 'string' ? [out, 's'] : [out, 'b']
@@ -236,7 +232,7 @@ function codec(serializer: SerializerOption | undefined): { encode(value: unknow
       }
       const text = utf8.decode(bytes)
       if (format === 'j') return text === '' ? undefined : JSON.parse(text)
-      return parse(text)
+      return decodeText(text)
     },
   }
 }
