@@ -1,0 +1,25 @@
+import { type CacheEventType, emitCacheEvent, hasCacheListeners } from '../events.js'
+import type { StepContext } from './pipeline.js'
+
+export { hasCacheListeners as listening }
+
+/**
+ * One cache event from a wrapper. Callers test `listening()` first, so with no listener the
+ * hot path builds nothing (no object, no key hash, no clock read).
+ */
+export function emit(context: StepContext, type: CacheEventType, key: string, durationMs?: number, error?: unknown): void {
+  emitCacheEvent({
+    type,
+    name: context.name,
+    engine: context.engine.name,
+    key,
+    ...(durationMs === undefined ? {} : { durationMs }),
+    ...(error === undefined ? {} : { error }),
+  })
+}
+
+/** Start time of a run, read only when someone listens (0 otherwise). */
+export const startClock = (): number => (hasCacheListeners() ? performance.now() : 0)
+
+/** Milliseconds since `started` (from {@link startClock}). */
+export const since = (started: number): number => performance.now() - started
