@@ -40,7 +40,7 @@ describe('process-wide stats', () => {
       totals: { hits: 1, misses: 2, stale: 0, refreshes: 0, errors: 0, size: 2 },
     })
     expect(getStats('totals-ns').functions.map((f) => f.name)).toEqual(['totalsB'])
-    expect(getStats('no-such-function')).toEqual({ functions: [], totals: { hits: 0, misses: 0, size: 0 } })
+    expect(getStats('no-such-function')).toEqual({ functions: [], totals: { hits: 0, misses: 0, stale: 0, refreshes: 0, errors: 0, size: 0 } })
     const all = getStats()
     expect(all.totals.hits).toBe(all.functions.reduce((n, f) => n + f.hits, 0))
   })

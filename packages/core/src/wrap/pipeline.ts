@@ -104,11 +104,10 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
       try {
         value = await result
       } catch (error) {
-        failed(context, key, error)
-        throw error
+        return fail(key, error)
       }
       if (listening()) emit(context, 'miss', key, since(started))
-      await entries.write(key, value, args)
+      await write(key, value, args)
       return value
     } finally {
       inflight.delete(key)
@@ -121,19 +120,30 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
     try {
       result = fn.apply(self, args)
     } catch (error) {
-      failed(context, key, error)
-      throw error
+      return fail(key, error)
     }
     // An async store's write is always awaited (in `settle`), so its failure is the caller's.
     if (sync && !isThenable(result)) {
       if (listening()) emit(context, 'miss', key, since(started))
-      entries.write(key, result, args)
+      write(key, result, args)
       return result
     }
     returnsPromise = true
     const pending = settle(key, result, args, started)
     inflight.set(key, pending)
     return pending
+  }
+  function write(key: string, value: unknown, args: unknown[]): unknown {
+    try {
+      const written = entries.write(key, value, args)
+      return isThenable(written) ? Promise.resolve(written).catch((error: unknown) => fail(key, error)) : written
+    } catch (error) {
+      return fail(key, error)
+    }
+  }
+  function fail(key: string, error: unknown): never {
+    failed(context, key, error)
+    throw error
   }
   function joined(key: string): Promise<unknown> | undefined {
     const pending = returnsPromise ? inflight.get(key) : undefined
@@ -144,8 +154,7 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
     try {
       return store.get(key)
     } catch (error) {
-      failed(context, key, error)
-      throw error
+      return fail(key, error)
     }
   }
 
@@ -159,8 +168,7 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
     try {
       stored = await store.get(key)
     } catch (error) {
-      failed(context, key, error)
-      throw error
+      return fail(key, error)
     }
     if (stored !== MISS) {
       const answer = entries.serve(stored, key, self, args)
