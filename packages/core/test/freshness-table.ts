@@ -81,7 +81,10 @@ function freshnessTable(target: FreshnessTarget): void {
     setLogger({ debug: () => {}, info: () => {}, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) }, 'warn')
     stopEvents = onCacheEvent((e) => events.push(e))
   })
-  afterEach(() => {
+  const opened: { close(): unknown }[] = []
+  afterEach(async () => {
+    // Close every engine a test opened (connections to Redis, SQLite handles); closed twice is a no-op.
+    await Promise.allSettled(opened.splice(0).map(async (engine) => engine.close()))
     stopEvents()
     setLogger(console, 'warn')
     resetWarnings()
@@ -112,6 +115,7 @@ function freshnessTable(target: FreshnessTarget): void {
         cacheRefresh(id: number): unknown
         engine: { name: string; close(): unknown }
       }
+      opened.push(cached.engine)
       expect(cached.engine.name).toBe(target.engine)
       const call = async (id = 1) => cached(id)
       return { ...src, cached, call, info: () => cached.cacheInfo() }
