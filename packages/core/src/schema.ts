@@ -88,9 +88,10 @@ export const cacheConfigSchema = z.strictObject({
   maxBytes: z.optional(positiveInt),
   /**
    * Time to live: milliseconds, or `'500ms' | '30s' | '5m' | '1h' | '1d'`; fractions of a
-   * millisecond round up, at most `Number.MAX_SAFE_INTEGER` ms. Omit for no expiry.
+   * millisecond round up, at most `Number.MAX_SAFE_INTEGER` ms. Or a function of the result and
+   * the arguments returning one (`0`: do not store that result). Omit for no expiry.
    */
-  ttl: z.optional(z.union([duration, z.custom<(value: never, ...args: never[]) => number | string>((v) => typeof v === 'function')])),
+  ttl: z.optional(z.union([duration, z.custom<(value: unknown, ...args: unknown[]) => number | string>((v) => typeof v === 'function')])),
   /**
    * `0..1`: each entry's TTL is scaled by a random factor in `[1 - jitter, 1]`, so entries
    * written together do not expire together. @default 0
@@ -121,7 +122,7 @@ export const cacheConfigSchema = z.strictObject({
    * `(previous: { value, createdAt, expiresAt }, ...args) => value | notModified`: refreshes an
    * entry that exists instead of the function; `notModified` keeps the value and restarts its TTL.
    */
-  revalidate: z.optional(z.custom<(previous: never, ...args: never[]) => unknown>((v) => typeof v === 'function')),
+  revalidate: z.optional(z.custom<(previous: { value: unknown; createdAt: number; expiresAt: number }, ...args: unknown[]) => unknown>((v) => typeof v === 'function')),
   /**
    * Eviction policy. When omitted, each engine evicts its own way (least-recently-used for every
    * engine that evicts per function); when given, only engines that honour it are chosen.
