@@ -1,4 +1,4 @@
-import { type CacheEventType, emitCacheEvent, hasCacheListeners } from '../events.js'
+import { type CacheEventType, emitWrapperEvent, hasCacheListeners } from '../events.js'
 import type { StepContext } from './pipeline.js'
 
 export { hasCacheListeners as listening }
@@ -8,14 +8,7 @@ export { hasCacheListeners as listening }
  * hot path builds nothing (no object, no key hash, no clock read).
  */
 export function emit(context: StepContext, type: CacheEventType, key: string, durationMs?: number, error?: unknown): void {
-  emitCacheEvent({
-    type,
-    name: context.name,
-    engine: context.engine.name,
-    key,
-    ...(durationMs === undefined ? {} : { durationMs }),
-    ...(error === undefined ? {} : { error }),
-  })
+  emitWrapperEvent(type, context.name, context.engine.name, key, durationMs, error)
 }
 
 /** Start time of a run, read only when someone listens (0 otherwise). */

@@ -8,7 +8,7 @@ import type { Step } from './pipeline.js'
 import { isClosed, watchClose } from './closed.js'
 import { keyBuilder } from './keying.js'
 import { emit, listening } from './events-emit.js'
-import { entries } from './freshness.js'
+import { engineView, entries } from './freshness.js'
 import { type AnyFunction, type Counters, type StepContext, type Store, cachedCall } from './pipeline.js'
 import { type CacheInfo, track } from './stats.js'
 import { hardTimeoutStep, withHardTimeout } from './timeouts.js'
@@ -99,11 +99,11 @@ export function makeCacher<C extends AnyFunction>(options: CacheOptions | undefi
 
 function openEngine(fn: AnyFunction, config: CacheConfig, setup: MemoizeSetup, namespace: string): Engine {
   const mode = isAsyncFunction(fn) ? 'any' : 'sync'
-  if (setup.createEngine) return setup.createEngine(config, namespace, mode)
+  if (setup.createEngine) return setup.createEngine(engineView(config), namespace, mode)
   const needs = setup.chooseNeeds?.(config, fn) ?? setup.needs
   const definition = selectEngine(config, { ...needs, mode })
   setup.chosen?.(definition, needs)
-  const engineConfig = { ...config, namespace }
+  const engineConfig = { ...engineView(config), namespace }
   try {
     return definition.create(engineConfig)
   } catch (error) {
