@@ -15,38 +15,8 @@ import { acache, mcache, onCacheEvent } from '@twat-cache/core'
 import { cachified } from '@epic-web/cachified'
 import { BentoCache, bentostore } from 'bentocache'
 import { memoryDriver } from 'bentocache/drivers/memory'
-import { LRUCache } from 'lru-cache'
-import { compileLoop, pairedRatio, printRace, race, recordTarget, sleep } from './harness.js'
-
-const SETS = 1_000
-const sets = Array.from({ length: SETS }, (_, id) => [id, { a: id * 2, b: id % 13 }])
-const f = (id, o) => id * 3 + o.a - o.b
-const fAsync = async (id, o) => id * 3 + o.a - o.b
-
-function mapMemo(fn) {
-  const map = new Map()
-  return (...args) => {
-    const key = JSON.stringify(args)
-    const hit = map.get(key)
-    if (hit !== undefined) return hit
-    const value = fn(...args)
-    map.set(key, value)
-    return value
-  }
-}
-
-function lruFetch(fn) {
-  const lru = new LRUCache({ max: SETS * 2, fetchMethod: (_key, _stale, { context }) => fn(...context) })
-  return (...args) => lru.fetch(JSON.stringify(args), { context: args })
-}
-
-const syncStep = 'const s = sets[i % sets.length]; sum += call(s[0], s[1])'
-const asyncStep = 'const s = sets[i % sets.length]; sum += await call(s[0], s[1])'
-
-function contender(name, call, isAsync) {
-  const loop = compileLoop(isAsync ? asyncStep : syncStep, isAsync)
-  return { name, call, run: (n, start) => loop(call, sets, n, start) }
-}
+import { pairedRatio, printRace, race, recordTarget, sleep } from './harness.js'
+import { SETS, contender, f, fAsync, lruFetch, mapMemo, sets } from './hot-path.js'
 
 async function warm(contenders, isAsync) {
   for (const c of contenders) {

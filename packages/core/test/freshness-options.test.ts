@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ConfigurationError, acache, createCacheConfig, mcache, notModified } from '../src/index.js'
+import { ConfigurationError, MEMORY_CAPABILITIES, TimeoutError, acache, createCacheConfig, mcache, notModified, registerEngine, unregisterEngine } from '../src/index.js'
 import { isEnvelope } from '../src/wrap/envelope.js'
 import { captureLogs, resetLogsAfterEach } from './wrappers-support.js'
 
@@ -128,5 +128,48 @@ describe('cacheRefresh and cachePeek on async functions', () => {
     expect([a, b, runs]).toEqual([2, 2, 1])
     expect(await f.cachePeek(2)).toBe(2)
     expect(f.cacheInfo()).toMatchObject({ hits: 0, misses: 0, refreshes: 1 })
+  })
+})
+
+describe('hardTimeout on the engine side, and timeout without a fallback', () => {
+  it('an async engine that never answers fails the call with TimeoutError in time', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    registerEngine(
+      {
+        name: 'hanging',
+        capabilities: { ...MEMORY_CAPABILITIES, mode: 'async' },
+        priority: -1,
+        create: () =>
+          ({
+            name: 'hanging',
+            capabilities: { ...MEMORY_CAPABILITIES, mode: 'async' },
+            get: () => new Promise(() => {}),
+            set: () => new Promise(() => {}),
+            delete: async () => false,
+            clear: async () => {},
+            close: async () => {},
+            [Symbol.asyncDispose]: async () => {},
+          }) as never,
+      },
+      { replace: true },
+    )
+    let runs = 0
+    const f = acache({ engine: 'hanging', hardTimeout: 500 })(async (n: number) => {
+      runs++
+      return n
+    })
+    const answer = f(1)
+    const caught = expect(answer).rejects.toBeInstanceOf(TimeoutError)
+    await vi.advanceTimersByTimeAsync(600)
+    await caught
+    expect(runs).toBe(0)
+    expect(f.cacheInfo().errors).toBe(1)
+    unregisterEngine('hanging')
+  })
+
+  it('timeout without staleIfError warns that it has nothing to fall back on', () => {
+    const { warnings } = captureLogs()
+    mcache({ engine: 'memory', timeout: 100 })((n: number) => n)
+    expect(warnings.join('\n')).toMatch(/timeout only applies to a refresh with a stale value/)
   })
 })

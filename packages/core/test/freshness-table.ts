@@ -33,6 +33,8 @@ export interface FreshnessTarget {
   readonly clock: 'fake' | 'real'
   /** Also test sync functions (sync engines only). */
   readonly sync: boolean
+  /** ucache: a failing engine is bypassed (the function runs uncached) instead of failing the call. */
+  readonly degrades?: boolean
 }
 
 type Mode = 'ok' | 'throw' | 'slow'
@@ -231,13 +233,23 @@ function freshnessTable(target: FreshnessTarget): void {
         expect(t.info().errors).toBe(1)
       })
 
-      it('any state × engine down: the call fails with the engine error, counted', async () => {
+      it.skipIf(target.degrades)('any state × engine down: the call fails with the engine error, counted', async () => {
         const t = make()
         await t.call()
         await advance(1.4)
         await t.cached.engine.close()
         await expect(t.call()).rejects.toBeInstanceOf(EngineError)
         expect(t.info().errors).toBe(1)
+      })
+
+      it.runIf(target.degrades)('any state × engine down (ucache): the function runs uncached, one warning', async () => {
+        const t = make()
+        await t.call()
+        await advance(1.4)
+        await t.cached.engine.close()
+        expect(await t.call()).toBe('v2')
+        expect(await t.call()).toBe('v3')
+        expect(warnings.filter((w) => w.includes('failed')).length).toBe(1)
       })
 
       it('revalidate × notModified: keeps the value without running the function and restarts its TTL', async () => {

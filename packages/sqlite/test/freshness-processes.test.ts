@@ -1,46 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { bcache } from '@twat-cache/core'
 import '@twat-cache/sqlite'
-import { build } from 'esbuild'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { runChild } from './fixtures/children.js'
+import { bundleWithCore, runChild } from './fixtures/children.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const packages = resolve(here, '../..')
 let bundle: string
 const cacheDir = mkdtempSync(join(tmpdir(), 'twat-sqlite-fresh-mp-'))
 
-// The child runs under plain node: bundle it with core and the engine from source.
+// The child runs under plain node: bundled with core and the engine from source.
 beforeAll(async () => {
-  bundle = join(cacheDir, 'fresh-child.mjs')
-  const betterSqlite = createRequire(join(here, '../package.json')).resolve('better-sqlite3')
-  const sources: Record<string, string> = {
-    '@twat-cache/core': join(packages, 'core/src/index.ts'),
-    '@twat-cache/core/node': join(packages, 'core/src/node/index.ts'),
-    '@twat-cache/sqlite': join(packages, 'sqlite/src/index.ts'),
-  }
-  await build({
-    entryPoints: [join(here, 'fixtures/fresh-child.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-    plugins: [
-      {
-        name: 'workspace',
-        setup(b) {
-          b.onResolve({ filter: /^@twat-cache\/(core|core\/node|sqlite)$/ }, (args) => ({ path: sources[args.path]! }))
-          b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: betterSqlite, external: true }))
-        },
-      },
-    ],
-  })
+  bundle = await bundleWithCore(join(here, 'fixtures/fresh-child.ts'), cacheDir)
 })
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }))
 

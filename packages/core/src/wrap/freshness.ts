@@ -149,7 +149,11 @@ export function entries(fn: AnyFunction, store: Store, context: StepContext): En
         previous !== undefined && revalidate
           ? revalidate({ value: previous.value, createdAt: previous.createdAt, expiresAt: previous.expiresAt }, ...args)
           : fn.apply(self, args)
-      if (!isThenable(result)) return after(store(result), (v) => v)
+      if (!isThenable(result)) {
+        // A sync run: stored inline on a sync engine; an async engine's write may still fail.
+        const stored = store(result)
+        return isThenable(stored) ? Promise.resolve(stored).then(undefined, fail) : stored
+      }
     } catch (error) {
       return fail(error)
     }
