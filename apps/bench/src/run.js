@@ -25,6 +25,7 @@ const SUITES = {
   engines: { module: './engines.js', issue: 3, title: 'In-memory engines against the raw libraries' },
   persistent: { module: './persistent.js', issue: 4, title: 'SQLite and flat-cache against the raw libraries' },
   redis: { module: './redis.js', issue: 5, title: 'Redis round trips against raw ioredis' },
+  freshness: { module: './freshness.js', issue: 11, title: 'Freshness and cache events on the hit path' },
 }
 const RESULT_PREFIX = 'BENCH_RESULT '
 const here = dirname(fileURLToPath(import.meta.url))

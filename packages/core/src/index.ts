@@ -24,6 +24,7 @@ export {
   PathError,
   ResourceError,
   SerializationError,
+  TimeoutError,
   TwatCacheError,
 } from './errors.js'
 export {
@@ -67,6 +68,7 @@ export {
 export { estimateHeapSize } from './memory/heap-size.js'
 export type { AnyFunction, AsyncFunction, CacheControls, Cached, Cacher } from './wrap/memoize.js'
 export { acache, bcache, fcache, mcache, ucache } from './wrap/wrappers.js'
+export { type NotModified, type PreviousEntry, notModified } from './wrap/freshness.js'
 export { type CacheInfo, type CacheStatsEntry, clearCache, getStats } from './wrap/stats.js'
 export { CacheContext, type ScopedEngine, engineContext, getOrCreateEngine } from './context.js'
 export * from './selection/index.js'
