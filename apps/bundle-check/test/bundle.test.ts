@@ -178,7 +178,7 @@ describe('a browser consumer importing only mcache', () => {
       first: [9, 9, 16],
       afterSquares: 2,
       afterString: 3,
-      info: { hits: 1, misses: 3, size: 3, maxsize: 100, engine: 'memory' },
+      info: { hits: 1, misses: 3, stale: 0, refreshes: 0, errors: 0, size: 3, maxsize: 100, engine: 'memory' },
       areas: [20],
       concurrentRuns: 1,
       reordered: 20,
@@ -208,7 +208,7 @@ describe('a browser consumer importing mcache and registering @twat-cache/lru', 
       bundle,
       `console.log(JSON.stringify({ values: [m.square(7), m.square(7)], runs: m.runCount(), info: m.square.cacheInfo() }))`,
     )
-    expect(result).toEqual({ values: [49, 49], runs: 1, info: { hits: 1, misses: 1, size: 1, maxsize: 100, engine: 'lru' } })
+    expect(result).toEqual({ values: [49, 49], runs: 1, info: { hits: 1, misses: 1, stale: 0, refreshes: 0, errors: 0, size: 1, maxsize: 100, engine: 'lru' } })
   })
 })
 
