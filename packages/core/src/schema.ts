@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
 import { DURATION_EXPECTED, toMilliseconds } from './duration.js'
-import { enginesDisagree, folderNameProblem } from './checks.js'
+import { LEASE_SHORTER_THAN_WAIT, enginesDisagree, folderNameProblem, leaseShorterThanWait } from './checks.js'
 
 /*
  * The published options schema. It is the source of the option types (`CacheOptions` is
@@ -120,5 +120,38 @@ export const cacheConfigSchema = z.strictObject({
   key: z.optional(z.custom<(...args: never[]) => string>((v) => typeof v === 'function')),
   /** Options passed verbatim to the engine's factory, which validates them with its own schema. */
   engineOptions: z.optional(z.record(z.string(), z.unknown())),
+  /**
+   * A process-local memory tier in front of a shared or persistent engine (sqlite, flat-cache,
+   * redis), kept coherent with other processes (docs/guide/tiers.md). `true` is `{}`.
+   * @default false
+   */
+  l1: z.optional(
+    z.union([
+      z.boolean(),
+      z.strictObject({
+        /** Entries kept in memory. @default the function's `maxsize` */
+        maxsize: z.optional(positiveInt),
+        /** Longest an entry stays in memory (never longer than in the engine). @default no limit of its own */
+        ttl: z.optional(duration),
+      }),
+    ]),
+  ),
+  /**
+   * Compute a cold or expired key once across processes (redis; sqlite for one host).
+   * `true` is `{ ttl: '30s', wait: '15s' }`. @default false
+   */
+  lock: z.optional(
+    z.union([
+      z.boolean(),
+      z
+        .strictObject({
+          /** Lease length: a holder that dies releases after it. @default '30s' (or `wait`, if longer) */
+          ttl: z.optional(duration),
+          /** How long a caller waits for another process's result before computing itself. @default half of `ttl` */
+          wait: z.optional(duration),
+        })
+        .check(z.refine((o) => !leaseShorterThanWait(o), LEASE_SHORTER_THAN_WAIT)),
+    ]),
+  ),
 }).check(z.refine((o) => !enginesDisagree(o), 'engine and preferredEngine disagree: pass only one'))
 

@@ -1,10 +1,12 @@
 import { type CacheConfig, type CacheOptions, type EngineConfig, createCacheConfig } from '../config.js'
 import { ConfigurationError } from '../errors.js'
 import { defaultNamespace } from '../keys/namespace.js'
-import { type EngineNeeds, selectEngine, unknownEngine } from '../registry.js'
+import { type EngineNeeds, listEngines, selectEngine, unknownEngine } from '../registry.js'
+import { createTieredEngine, tierProblem } from '../tiers/tiered-engine.js'
 import type { Engine, EngineDefinition, SyncEngine } from '../types.js'
 import { isClosed, watchClose } from './closed.js'
 import { keyBuilder } from './keying.js'
+import { lockProblem, lockStep } from './lock.js'
 import { type AnyFunction, type Counters, type Step, type StepContext, type Store, cachedCall } from './pipeline.js'
 import { type CacheInfo, track } from './stats.js'
 
@@ -88,14 +90,25 @@ function openEngine(fn: AnyFunction, config: CacheConfig, setup: MemoizeSetup, n
   const needs = setup.chooseNeeds?.(config, fn) ?? setup.needs
   const definition = selectEngine(config, { ...needs, mode })
   setup.chosen?.(definition, needs)
+  const problems = [
+    config.l1 && tierProblem(definition, fitting((d) => tierProblem(d, []) === undefined)),
+    config.lock && lockProblem(definition, fitting((d) => d.capabilities.lease === true)),
+    config.lock && mode === 'sync' && `lock: '${fn.name || 'anonymous'}' is a sync function, and waiting for another process cannot block: make it async, or drop lock`,
+  ].filter((p): p is string => typeof p === 'string')
+  if (problems.length > 0) throw new ConfigurationError(`invalid cache options:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { issues: problems })
   const engineConfig = { ...config, namespace }
+  let engine: Engine
   try {
-    return definition.create(engineConfig)
+    engine = definition.create(engineConfig)
   } catch (error) {
     if (!setup.reopen) throw error
-    return setup.reopen(definition, engineConfig)
+    engine = setup.reopen(definition, engineConfig)
   }
+  return config.l1 ? createTieredEngine(engine, config.l1) : engine
 }
+
+/** Names of the registered engines that `fits`, for error messages. */
+const fitting = (fits: (definition: EngineDefinition<EngineConfig>) => boolean): string[] => listEngines().filter(fits).map((d) => d.name)
 
 function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: MemoizeSetup, perInstance: boolean): Cached<F> {
   const namespace = config.namespace ?? defaultNamespace(fn)
@@ -107,10 +120,13 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
     namespace,
     config,
     engine,
-    sync: engine.capabilities.mode === 'sync',
+    // Waiting for another process's lease is async, so a locked function's store is too.
+    sync: engine.capabilities.mode === 'sync' && config.lock === undefined,
     counters,
   }
-  const store = (setup.steps ?? []).reduce<Store>((inner, step) => step(inner, context), engine)
+  // The lock is outermost: it must see the run fail (`abandon`), which only cachedCall knows.
+  const steps = config.lock ? [...(setup.steps ?? []), lockStep(config.lock)] : (setup.steps ?? [])
+  const store = steps.reduce<Store>((inner, step) => step(inner, context), engine)
   const keyFor = keyBuilder(config.key, perInstance, engine)
   const cached = cachedCall(fn, store, keyFor, context, isAsyncFunction(fn))
 

@@ -14,6 +14,8 @@ export type AnyFunction = (...args: any[]) => any
 export interface Store {
   get(key: string): unknown
   set(key: string, value: unknown): unknown
+  /** The run for `key` failed, so nothing will be written (a lock step gives its lease back). */
+  abandon?(key: string): void
 }
 
 /** The counters behind `cacheInfo()`; steps may add their own fields. */
@@ -71,6 +73,9 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
       await store.set(key, value)
       counters.written++
       return value
+    } catch (error) {
+      store.abandon?.(key)
+      throw error
     } finally {
       inflight.delete(key)
     }
