@@ -1,0 +1,171 @@
+/**
+ * l1 coherence and lock leases across real processes on a real redis-server (standalone and a
+ * one-node Cluster): each child is a bundled process driven over stdin (fixtures/tier-child.ts).
+ */
+import { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createRedisEngine } from '../src/engine.js'
+import { lockKey } from '../src/lease.js'
+import { Child, bundleTierChild } from './fixtures/driver.js'
+import { type RedisServer, redisSkipReason, startRedis } from './redis-server.js'
+
+const skip = redisSkipReason()
+if (skip) console.warn(`[redis tier tests] skipped: ${skip}`)
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Polls `check` until it is true; fails after `ms` (the coherence bound the contract states). */
+async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
+  const start = Date.now()
+  while (!(await check())) {
+    if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`)
+    await sleep(2)
+  }
+  return Date.now() - start
+}
+
+let bundle: string
+const children: Child[] = []
+const spawnChild = (redis: unknown, namespace: string, lock: unknown, onRun?: (c: Child) => void) => {
+  const child = new Child(bundle, [JSON.stringify(redis), namespace, JSON.stringify(lock)], onRun)
+  children.push(child)
+  return child
+}
+beforeAll(async () => {
+  if (!skip) bundle = await bundleTierChild()
+})
+afterEach(async () => {
+  await Promise.all(children.splice(0).map((c) => c.stop()))
+})
+
+describe.skipIf(skip !== undefined)('l1 on Redis, two processes', () => {
+  let server: RedisServer
+  beforeAll(async () => {
+    server = await startRedis()
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  it('a write, a delete and a clear in process A leave process B’s L1 within the bound', async () => {
+    const a = createRedisEngine({ namespace: 'coh', redis: { url: server.url } })
+    const b = spawnChild({ url: server.url }, 'coh', true)
+    try {
+      await a.set('k', 'v1')
+      // The watch goes live shortly after the first call; until then L1 is bypassed.
+      await within(1000, async () => (await b.value({ op: 'get', key: 'k' })) === 'v1' && (await b.value({ op: 'inL1', key: 'k' })) === true)
+      await a.set('k', 'v2')
+      await within(1000, async () => (await b.value({ op: 'inL1', key: 'k' })) === false)
+      expect(await b.value({ op: 'get', key: 'k' })).toBe('v2')
+      await within(1000, async () => (await b.value({ op: 'get', key: 'k' })) === 'v2' && (await b.value({ op: 'inL1', key: 'k' })) === true)
+      await a.delete('k')
+      await within(1000, async () => (await b.value({ op: 'inL1', key: 'k' })) === false)
+      expect(await b.value({ op: 'get', key: 'k' })).toBeNull()
+      await a.set('k', 'v3')
+      await within(1000, async () => (await b.value({ op: 'get', key: 'k' })) === 'v3' && (await b.value({ op: 'inL1', key: 'k' })) === true)
+      await a.clear()
+      await within(1000, async () => (await b.value({ op: 'inL1', key: 'k' })) === false)
+      expect(await b.value({ op: 'get', key: 'k' })).toBeNull()
+    } finally {
+      await a.close()
+    }
+  })
+
+  it('Redis killed and restarted: B never serves a value A deleted while B’s subscriber was down', async () => {
+    const a = createRedisEngine({ namespace: 'restart', redis: { url: server.url } })
+    const b = spawnChild({ url: server.url }, 'restart', true)
+    try {
+      await a.set('k', 'old')
+      await within(1000, async () => (await b.value({ op: 'get', key: 'k' })) === 'old' && (await b.value({ op: 'inL1', key: 'k' })) === true)
+      await server.kill()
+      await server.restart()
+      // The restarted server is empty: 'old' is gone, as if A had deleted it while B was cut off.
+      await within(5000, async () => {
+        try {
+          await a.set('other', 1)
+          return true
+        } catch {
+          return false
+        }
+      })
+      await a.delete('k')
+      for (let i = 0; i < 50; i++) {
+        const reply = await b.send({ op: 'get', key: 'k' })
+        // While B reconnects its reads may fail (as without l1); they never answer 'old'.
+        expect(reply.value).not.toBe('old')
+        await sleep(10)
+      }
+      expect(await b.value({ op: 'inL1', key: 'k' })).toBe(false)
+      await within(5000, async () => (await b.send({ op: 'get', key: 'k' })).value === null)
+    } finally {
+      await a.close()
+    }
+  })
+})
+
+/** Four processes × 250 callers of one cold key, then the holder SIGKILLed mid-run. */
+function describeStampede(topology: string, start: () => Promise<{ server: RedisServer; redis: Record<string, unknown> }>) {
+  describe.skipIf(skip !== undefined)(`lock on Redis ${topology}`, () => {
+    let server: RedisServer
+    let redis: Record<string, unknown>
+    beforeAll(async () => {
+      ;({ server, redis } = await start())
+    })
+    afterAll(async () => {
+      await server?.stop()
+    })
+
+    it('4 processes × 250 concurrent callers of one cold key: exactly one factory run', async () => {
+      const procs = Array.from({ length: 4 }, () => spawnChild(redis, `stampede-${topology}`, { ttl: 10_000, wait: 10_000 }))
+      const results = await Promise.all(procs.map((p) => p.value({ op: 'stampede', key: 'cold', callers: 250, factoryMs: 200 })))
+      const runs = procs.flatMap((p) => p.runs)
+      expect(runs).toHaveLength(1)
+      const values = new Set((results as { distinct: string[] }[]).flatMap((r) => r.distinct))
+      expect([...values]).toEqual([`value of cold by ${runs[0]}`])
+      expect(procs.flatMap((p) => p.unhandled)).toEqual([])
+    })
+
+    it('the holder SIGKILLed mid-run: the others compute after wait, nobody hangs past wait + lease', async () => {
+      const lock = { ttl: 1500, wait: 1000 }
+      const procs = Array.from({ length: 4 }, () =>
+        spawnChild(redis, `killed-${topology}`, lock, (holder) => {
+          if (holder.runs.length === 1 && procs.every((p) => p === holder || p.runs.length === 0)) holder.process.kill('SIGKILL')
+        }),
+      )
+      const started = Date.now()
+      const replies = await Promise.all(procs.map((p) => p.send({ op: 'stampede', key: 'cold', callers: 250, factoryMs: 300 }).catch(() => undefined)))
+      const elapsed = Date.now() - started
+      const killed = procs.filter((p) => p.process.signalCode === 'SIGKILL')
+      expect(killed).toHaveLength(1)
+      const answered = replies.filter((r) => r !== undefined && r.value !== undefined)
+      expect(answered).toHaveLength(3)
+      expect(elapsed).toBeLessThan(lock.wait + lock.ttl + 2000)
+      for (const r of answered) expect((r!.value as { distinct: string[] }).distinct).toHaveLength(1)
+    })
+  })
+}
+
+describeStampede('standalone', async () => {
+  const server = await startRedis()
+  return { server, redis: { url: server.url } }
+})
+describeStampede('Cluster', async () => {
+  const server = await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1'] })
+  const raw = new Redis(server.port, server.host)
+  try {
+    await raw.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383')
+    for (let i = 0; i < 100 && !/cluster_state:ok/.test(String(await raw.call('CLUSTER', 'INFO'))); i++) await sleep(50)
+  } finally {
+    raw.disconnect()
+  }
+  return { server, redis: { cluster: [{ host: server.host, port: server.port }] } }
+})
+
+describe('lease keys', () => {
+  it('sit in the entry’s hash slot, outside every namespace prefix', async () => {
+    const { default: slot } = await import('cluster-key-slot')
+    for (const key of ['twat-cache:ns:a', 'twat-cache:ns:{x}y', 'p:a}b{', 'x']) {
+      expect(slot(lockKey(key))).toBe(slot(key))
+      expect(lockKey(key).startsWith('{')).toBe(true)
+    }
+  })
+})
