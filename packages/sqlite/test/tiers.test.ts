@@ -1,0 +1,80 @@
+/**
+ * l1 and lock on SQLite across real processes of one host (children driven over stdin).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { VERSION_CHECK_MS } from '@twat-cache/core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { Child, bundleTierChild } from '../../redis/test/fixtures/driver.js'
+import { createSqliteEngine } from '../src/engine.js'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+let bundle: string
+let cacheDir: string
+const children: Child[] = []
+const spawnChild = (namespace: string, lock: unknown, onRun?: (c: Child) => void) => {
+  const child = new Child(bundle, [cacheDir, namespace, JSON.stringify(lock)], onRun)
+  children.push(child)
+  return child
+}
+beforeAll(async () => {
+  cacheDir = mkdtempSync(join(tmpdir(), 'twat-sqlite-tiers-'))
+  const betterSqlite = createRequire(resolve(import.meta.dirname, '../package.json')).resolve('better-sqlite3')
+  bundle = await bundleTierChild(join(import.meta.dirname, 'fixtures/tier-child.ts'), { 'better-sqlite3': betterSqlite })
+})
+afterEach(async () => {
+  await Promise.all(children.splice(0).map((c) => c.stop()))
+})
+afterAll(() => {
+  rmSync(cacheDir, { recursive: true, force: true })
+})
+
+describe('l1 on sqlite, two processes', () => {
+  it('an entry another process changed is not served from L1 past VERSION_CHECK_MS', async () => {
+    const a = createSqliteEngine({ cacheDir, folderName: 'tiers', namespace: 'coh' })
+    const b = spawnChild('coh', true)
+    try {
+      a.set('k', 'v1')
+      expect(await b.value({ op: 'get', key: 'k' })).toBe('v1')
+      expect(await b.value({ op: 'inL1', key: 'k' })).toBe(true)
+      a.set('k', 'v2')
+      await sleep(VERSION_CHECK_MS + 5)
+      expect(await b.value({ op: 'get', key: 'k' })).toBe('v2')
+      a.delete('k')
+      await sleep(VERSION_CHECK_MS + 5)
+      expect(await b.value({ op: 'get', key: 'k' })).toBeNull()
+    } finally {
+      a.close()
+    }
+  })
+})
+
+describe('lock on sqlite', () => {
+  it('4 processes × 250 concurrent callers of one cold key: exactly one factory run', async () => {
+    const procs = Array.from({ length: 4 }, () => spawnChild('stampede', { ttl: 10_000, wait: 10_000 }))
+    const results = await Promise.all(procs.map((p) => p.value({ op: 'stampede', key: 'cold', callers: 250, factoryMs: 200 })))
+    const runs = procs.flatMap((p) => p.runs)
+    expect(runs).toHaveLength(1)
+    const values = new Set((results as { distinct: string[] }[]).flatMap((r) => r.distinct))
+    expect([...values]).toEqual([`value of cold by ${runs[0]}`])
+    expect(procs.flatMap((p) => p.unhandled)).toEqual([])
+  })
+
+  it('the holder SIGKILLed mid-run: the others compute after wait, nobody hangs past wait + lease', async () => {
+    const lock = { ttl: 1500, wait: 1000 }
+    const procs = Array.from({ length: 4 }, () =>
+      spawnChild('killed', lock, (holder) => {
+        if (holder.runs.length === 1 && procs.every((p) => p === holder || p.runs.length === 0)) holder.process.kill('SIGKILL')
+      }),
+    )
+    const started = Date.now()
+    const replies = await Promise.all(procs.map((p) => p.send({ op: 'stampede', key: 'cold', callers: 250, factoryMs: 300 })))
+    const elapsed = Date.now() - started
+    expect(procs.filter((p) => p.process.signalCode === 'SIGKILL')).toHaveLength(1)
+    const answered = replies.filter((r) => r.value !== undefined)
+    expect(answered).toHaveLength(3)
+    expect(elapsed).toBeLessThan(lock.wait + lock.ttl + 2000)
+  })
+})
