@@ -2,12 +2,14 @@
  * l1 coherence and lock leases across real processes on a real redis-server (standalone and a
  * one-node Cluster): each child is a bundled process driven over stdin (fixtures/tier-child.ts).
  */
+import { resetWarnings, ucache } from '@twat-cache/core'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisEngine } from '../src/engine.js'
+import '../src/index.js'
 import { lockKey } from '../src/lease.js'
 import { Child, bundleTierChild } from './fixtures/driver.js'
-import { type RedisServer, redisSkipReason, startRedis } from './redis-server.js'
+import { type RedisServer, freePort, redisSkipReason, startRedis } from './redis-server.js'
 
 const skip = redisSkipReason()
 if (skip) console.warn(`[redis tier tests] skipped: ${skip}`)
@@ -98,6 +100,48 @@ describe.skipIf(skip !== undefined)('l1 on Redis, two processes', () => {
       await within(5000, async () => (await b.send({ op: 'get', key: 'k' })).value === null)
     } finally {
       await a.close()
+    }
+  })
+})
+
+describe.skipIf(skip !== undefined)('Redis down with l1 and lock', () => {
+  it('at start and mid-run: calls keep returning correct values, with no unhandled rejection', async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    resetWarnings()
+    const port = await freePort()
+    let runs = 0
+    const square = ucache({ engine: 'redis', redis: { port, options: { connectTimeout: 200 } }, namespace: 'down', l1: true, lock: { ttl: 2000, wait: 1000 } })(
+      async (n: number) => {
+        runs++
+        return n * n
+      },
+    )
+    let server: RedisServer | undefined
+    try {
+      // Nothing listens on the port yet.
+      expect(await Promise.all([square(3), square(3), square(4)])).toEqual([9, 9, 16])
+      server = await startRedis({ port })
+      const raw = new Redis(port, '127.0.0.1')
+      // Caching resumes by itself once Redis is up.
+      await within(5000, async () => {
+        expect(await square(5)).toBe(25)
+        return (await raw.keys('twat-cache:down:*')).length > 0
+      })
+      raw.disconnect()
+      for (let i = 0; i < 20; i++) expect(await square(i)).toBe(i * i)
+      await server.kill()
+      for (let i = 0; i < 20; i++) expect(await square(i)).toBe(i * i)
+      await server.restart()
+      for (let i = 0; i < 20; i++) expect(await square(i)).toBe(i * i)
+      expect(runs).toBeGreaterThan(0)
+      await sleep(50)
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+      await square.engine.close()
+      await server?.stop()
     }
   })
 })

@@ -5,10 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { VERSION_CHECK_MS } from '@twat-cache/core'
+import { MISS, VERSION_CHECK_MS, bcache, createTieredEngine, ucache } from '@twat-cache/core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Child, bundleTierChild } from '../../redis/test/fixtures/driver.js'
 import { createSqliteEngine } from '../src/engine.js'
+import '../src/index.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 let bundle: string
@@ -76,5 +77,62 @@ describe('lock on sqlite', () => {
     const answered = replies.filter((r) => r.value !== undefined)
     expect(answered).toHaveLength(3)
     expect(elapsed).toBeLessThan(lock.wait + lock.ttl + 2000)
+  })
+})
+
+describe('l1 and lock on sqlite, in one process', () => {
+  it('hits come from memory, L2 hits are promoted for no longer than L2 keeps them, delete and clear reach both tiers', () => {
+    const engine = createTieredEngine(createSqliteEngine({ cacheDir, folderName: 'local', namespace: 'promote' }), { maxsize: 10 })
+    const other = createSqliteEngine({ cacheDir, folderName: 'local', namespace: 'promote' })
+    try {
+      other.set('k', 'v', { ttl: 60_000 })
+      expect(engine.get('k')).toBe('v')
+      expect(engine.l1.has('k')).toBe(true)
+      engine.set('w', 1)
+      expect(engine.l1.has('w')).toBe(true)
+      expect(other.get('w')).toBe(1)
+      engine.delete('k')
+      expect(engine.l1.has('k')).toBe(false)
+      expect(other.get('k')).toBe(MISS)
+      engine.clear()
+      expect(engine.l1.has('w')).toBe(false)
+      expect(other.get('w')).toBe(MISS)
+    } finally {
+      engine.close()
+      other.close()
+    }
+  })
+
+  it('a promoted entry leaves L1 when the stored one expires', async () => {
+    const engine = createTieredEngine(createSqliteEngine({ cacheDir, folderName: 'local', namespace: 'expire' }), { maxsize: 10 })
+    try {
+      engine.set('k', 'v', { ttl: 60 })
+      engine.l1.clear()
+      expect(engine.get('k')).toBe('v')
+      expect(engine.l1.has('k')).toBe(true)
+      await sleep(80)
+      expect(engine.l1.has('k')).toBe(false)
+      expect(engine.get('k')).toBe(MISS)
+    } finally {
+      engine.close()
+    }
+  })
+
+  it('a failed run gives the lease back at once: the next caller computes without waiting', async () => {
+    let calls = 0
+    const f = ucache({ engine: 'sqlite', cacheDir, folderName: 'local', namespace: 'fail', lock: { ttl: 60_000, wait: 60_000 } })(async () => {
+      calls++
+      if (calls === 1) throw new Error('first run fails')
+      return 'second'
+    })
+    await expect(f()).rejects.toThrow('first run fails')
+    const started = Date.now()
+    expect(await f()).toBe('second')
+    expect(Date.now() - started).toBeLessThan(5000)
+    await f.engine.close()
+  })
+
+  it('lock on a sync function is a ConfigurationError', () => {
+    expect(() => bcache({ engine: 'sqlite', cacheDir, lock: true })((n: number) => n)).toThrow(/lock: .* is a sync function.*make it async/)
   })
 })
