@@ -24,10 +24,15 @@ const RETRY_MS = 500
 export function trackPrefix(servers: () => Promise<RedisOptions[]>, prefix: string, listener: InvalidationListener, target: string): Watch {
   let stopped = false
   let subscribers: Subscriber[] = []
+  // Read on every L1 hit, so kept as a flag (updated when a subscriber goes up or down).
+  let live = false
+  const changed = (): void => {
+    live = subscribers.length > 0 && subscribers.every((s) => s.live)
+  }
   const start = (): void => {
     servers().then(
       (list) => {
-        if (!stopped) subscribers = list.map((options) => subscribe(options, prefix, listener, target))
+        if (!stopped) subscribers = list.map((options) => subscribe(options, prefix, listener, target, changed))
       },
       (error: Error) => {
         // Until the servers are known (a Cluster that is down), l1 is bypassed; try again soon.
@@ -40,10 +45,11 @@ export function trackPrefix(servers: () => Promise<RedisOptions[]>, prefix: stri
   return {
     get live() {
       // Every server must be watched: a key on an unwatched master could change unseen.
-      return subscribers.length > 0 && subscribers.every((s) => s.live)
+      return live
     },
     stop() {
       stopped = true
+      live = false
       for (const s of subscribers) s.stop()
       subscribers = []
     },
@@ -55,7 +61,7 @@ interface Subscriber {
   stop(): void
 }
 
-function subscribe(options: RedisOptions, prefix: string, listener: InvalidationListener, target: string): Subscriber {
+function subscribe(options: RedisOptions, prefix: string, listener: InvalidationListener, target: string, changed: () => void): Subscriber {
   let live = false
   const sub = new Redis({
     ...options,
@@ -71,6 +77,7 @@ function subscribe(options: RedisOptions, prefix: string, listener: Invalidation
   const down = () => {
     if (!live) return
     live = false
+    changed()
     listener(undefined)
   }
   sub.on('error', (error: Error) => log('debug', 'redis', `${target} (tracking): ${error.message}`))
@@ -83,6 +90,7 @@ function subscribe(options: RedisOptions, prefix: string, listener: Invalidation
       // Anything written while we were away was not reported: start from an empty L1.
       listener(undefined)
       live = true
+      changed()
     })().catch((error: Error) => {
       log('debug', 'redis', `${target}: tracking setup failed (${error.message}); reconnecting`)
       sub.disconnect(true)

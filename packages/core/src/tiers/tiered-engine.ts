@@ -62,7 +62,7 @@ export function createTieredEngine(l2: Engine, tier: TierConfig, now: () => numb
   /** Whether L1 may be read and filled now. */
   const coherent =
     coherence === 'push'
-      ? (): boolean => (watch ??= l2.watch!(invalidate)).live
+      ? (): boolean => (watch === undefined ? (watch = l2.watch!(invalidate)) : watch).live
       : (): boolean => {
           const t = now()
           if (t < nextCheck) return true
