@@ -15,7 +15,7 @@ export type {
   SyncEngine,
   Watch,
 } from './types.js'
-export { VERSION_CHECK_MS, createTieredEngine } from './tiers/tiered-engine.js'
+export { type TieredEngine, VERSION_CHECK_MS, createTieredEngine } from './tiers/tiered-engine.js'
 export { MISS } from './types.js'
 export {
   CacheKeyError,

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisEngine } from '../src/engine.js'
 import '../src/index.js'
 import { lockKey } from '../src/lease.js'
-import { Child, bundleTierChild } from './fixtures/driver.js'
+import { Child, bundleTierChild, stampedeCases } from './fixtures/driver.js'
 import { type RedisServer, freePort, redisSkipReason, startRedis } from './redis-server.js'
 
 const skip = redisSkipReason()
@@ -158,33 +158,7 @@ function describeStampede(topology: string, start: () => Promise<{ server: Redis
       await server?.stop()
     })
 
-    it('4 processes × 250 concurrent callers of one cold key: exactly one factory run', async () => {
-      const procs = Array.from({ length: 4 }, () => spawnChild(redis, `stampede-${topology}`, { ttl: 10_000, wait: 10_000 }))
-      const results = await Promise.all(procs.map((p) => p.value({ op: 'stampede', key: 'cold', callers: 250, factoryMs: 200 })))
-      const runs = procs.flatMap((p) => p.runs)
-      expect(runs).toHaveLength(1)
-      const values = new Set((results as { distinct: string[] }[]).flatMap((r) => r.distinct))
-      expect([...values]).toEqual([`value of cold by ${runs[0]}`])
-      expect(procs.flatMap((p) => p.unhandled)).toEqual([])
-    })
-
-    it('the holder SIGKILLed mid-run: the others compute after wait, nobody hangs past wait + lease', async () => {
-      const lock = { ttl: 1500, wait: 1000 }
-      const procs = Array.from({ length: 4 }, () =>
-        spawnChild(redis, `killed-${topology}`, lock, (holder) => {
-          if (holder.runs.length === 1 && procs.every((p) => p === holder || p.runs.length === 0)) holder.process.kill('SIGKILL')
-        }),
-      )
-      const started = Date.now()
-      const replies = await Promise.all(procs.map((p) => p.send({ op: 'stampede', key: 'cold', callers: 250, factoryMs: 300 }).catch(() => undefined)))
-      const elapsed = Date.now() - started
-      const killed = procs.filter((p) => p.process.signalCode === 'SIGKILL')
-      expect(killed).toHaveLength(1)
-      const answered = replies.filter((r) => r !== undefined && r.value !== undefined)
-      expect(answered).toHaveLength(3)
-      expect(elapsed).toBeLessThan(lock.wait + lock.ttl + 2000)
-      for (const r of answered) expect((r!.value as { distinct: string[] }).distinct).toHaveLength(1)
-    })
+    stampedeCases((namespace, lock, onRun) => spawnChild(redis, `${namespace}-${topology}`, lock, onRun))
   })
 }
 

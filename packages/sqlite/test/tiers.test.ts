@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { MISS, VERSION_CHECK_MS, bcache, createTieredEngine, ucache } from '@twat-cache/core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { Child, bundleTierChild } from '../../redis/test/fixtures/driver.js'
+import { Child, bundleTierChild, stampedeCases } from '../../redis/test/fixtures/driver.js'
 import { createSqliteEngine } from '../src/engine.js'
 import '../src/index.js'
 
@@ -53,31 +53,7 @@ describe('l1 on sqlite, two processes', () => {
 })
 
 describe('lock on sqlite', () => {
-  it('4 processes × 250 concurrent callers of one cold key: exactly one factory run', async () => {
-    const procs = Array.from({ length: 4 }, () => spawnChild('stampede', { ttl: 10_000, wait: 10_000 }))
-    const results = await Promise.all(procs.map((p) => p.value({ op: 'stampede', key: 'cold', callers: 250, factoryMs: 200 })))
-    const runs = procs.flatMap((p) => p.runs)
-    expect(runs).toHaveLength(1)
-    const values = new Set((results as { distinct: string[] }[]).flatMap((r) => r.distinct))
-    expect([...values]).toEqual([`value of cold by ${runs[0]}`])
-    expect(procs.flatMap((p) => p.unhandled)).toEqual([])
-  })
-
-  it('the holder SIGKILLed mid-run: the others compute after wait, nobody hangs past wait + lease', async () => {
-    const lock = { ttl: 1500, wait: 1000 }
-    const procs = Array.from({ length: 4 }, () =>
-      spawnChild('killed', lock, (holder) => {
-        if (holder.runs.length === 1 && procs.every((p) => p === holder || p.runs.length === 0)) holder.process.kill('SIGKILL')
-      }),
-    )
-    const started = Date.now()
-    const replies = await Promise.all(procs.map((p) => p.send({ op: 'stampede', key: 'cold', callers: 250, factoryMs: 300 })))
-    const elapsed = Date.now() - started
-    expect(procs.filter((p) => p.process.signalCode === 'SIGKILL')).toHaveLength(1)
-    const answered = replies.filter((r) => r.value !== undefined)
-    expect(answered).toHaveLength(3)
-    expect(elapsed).toBeLessThan(lock.wait + lock.ttl + 2000)
-  })
+  stampedeCases(spawnChild)
 })
 
 describe('l1 and lock on sqlite, in one process', () => {
