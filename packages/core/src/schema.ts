@@ -77,6 +77,24 @@ export const serializerSchema = z.union([
   }),
 ])
 
+/** `l1` as an object (docs/guide/tiers.md). */
+export const tierSchema = z.strictObject({
+  /** Entries kept in memory. @default the function's `maxsize` */
+  maxsize: z.optional(positiveInt),
+  /** Caps an entry's time in memory; never beyond its expiry in the engine. @default its expiry in the engine */
+  ttl: z.optional(duration),
+})
+
+/** `lock` as an object (docs/guide/tiers.md). */
+export const lockSchema = z
+  .strictObject({
+    /** The lease: a holder that dies releases the key after it. @default '30s', or `wait` if longer */
+    ttl: z.optional(duration),
+    /** How long a caller waits for another process's result before computing itself. @default half of `ttl` */
+    wait: z.optional(duration),
+  })
+  .check(z.refine((o) => !leaseShorterThanWait(o), LEASE_SHORTER_THAN_WAIT))
+
 /**
  * The published options schema (zod/mini). `createCacheConfig` parses input with it once, at
  * creation; the hot path never re-validates.
@@ -121,37 +139,16 @@ export const cacheConfigSchema = z.strictObject({
   /** Options passed verbatim to the engine's factory, which validates them with its own schema. */
   engineOptions: z.optional(z.record(z.string(), z.unknown())),
   /**
-   * A process-local memory tier in front of a shared or persistent engine (sqlite, flat-cache,
-   * redis), kept coherent with other processes (docs/guide/tiers.md). `true` is `{}`.
+   * A process-local memory tier in front of a shared or persistent engine (redis, sqlite), kept
+   * coherent with other processes (docs/guide/tiers.md). `true` is `{}`.
    * @default false
    */
-  l1: z.optional(
-    z.union([
-      z.boolean(),
-      z.strictObject({
-        /** Entries kept in memory. @default the function's `maxsize` */
-        maxsize: z.optional(positiveInt),
-        /** Longest an entry stays in memory (never longer than in the engine). @default no limit of its own */
-        ttl: z.optional(duration),
-      }),
-    ]),
-  ),
+  l1: z.optional(z.union([z.boolean(), tierSchema])),
   /**
    * Compute a cold or expired key once across processes (redis; sqlite for one host).
-   * `true` is `{ ttl: '30s', wait: '15s' }`. @default false
+   * `true` is `{ ttl: '30s', wait: '15s' }`; `ttl` must be ≥ `wait`.
+   * @default false
    */
-  lock: z.optional(
-    z.union([
-      z.boolean(),
-      z
-        .strictObject({
-          /** Lease length: a holder that dies releases after it. @default '30s' (or `wait`, if longer) */
-          ttl: z.optional(duration),
-          /** How long a caller waits for another process's result before computing itself. @default half of `ttl` */
-          wait: z.optional(duration),
-        })
-        .check(z.refine((o) => !leaseShorterThanWait(o), LEASE_SHORTER_THAN_WAIT)),
-    ]),
-  ),
+  lock: z.optional(z.union([z.boolean(), lockSchema])),
 }).check(z.refine((o) => !enginesDisagree(o), 'engine and preferredEngine disagree: pass only one'))
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigurationError, acache, cacheConfigSchema, createCacheConfig, mcache } from '../src/index.js'
+import { ConfigurationError, acache, bcache, cacheConfigSchema, createCacheConfig, mcache } from '../src/index.js'
 
 describe('l1 and lock options', () => {
   it('resolve their defaults: lock true is 30 s / 15 s; a lone ttl waits half of it; a lone long wait stretches the lease', () => {
@@ -26,10 +26,12 @@ describe('l1 and lock options', () => {
       }
       throw new Error('expected a ConfigurationError')
     }
-    const l1 = attempt(() => mcache({ engine: 'memory', l1: true })((n: number) => n))
+    const l1 = attempt(() => bcache({ engine: 'memory', l1: true })((n: number) => n))
     expect(l1).toBeInstanceOf(ConfigurationError)
     expect(l1.message).toMatch(/l1 .*'memory' already keeps entries in this process.*choose an engine that fits \(/)
     const lock = attempt(() => acache({ engine: 'memory', lock: true })(async (n: number) => n))
     expect(lock.message).toMatch(/lock shares a lease between processes, but 'memory' offers none/)
+    // mcache carries no tier code at all (bundle size): it says which wrappers have it.
+    expect(attempt(() => mcache({ l1: true })((n: number) => n)).message).toMatch(/l1 and lock are for shared engines, which mcache does not use: use acache, bcache or ucache/)
   })
 })

@@ -1,12 +1,11 @@
 import { type CacheConfig, type CacheOptions, type EngineConfig, createCacheConfig } from '../config.js'
 import { ConfigurationError } from '../errors.js'
 import { defaultNamespace } from '../keys/namespace.js'
-import { type EngineNeeds, listEngines, selectEngine, unknownEngine } from '../registry.js'
-import { createTieredEngine, tierProblem } from '../tiers/tiered-engine.js'
+import { type EngineNeeds, selectEngine, unknownEngine } from '../registry.js'
+import type { Tiers } from '../tiers/index.js'
 import type { Engine, EngineDefinition, SyncEngine } from '../types.js'
 import { isClosed, watchClose } from './closed.js'
 import { keyBuilder } from './keying.js'
-import { lockProblem, lockStep } from './lock.js'
 import { type AnyFunction, type Counters, type Step, type StepContext, type Store, cachedCall } from './pipeline.js'
 import { type CacheInfo, track } from './stats.js'
 
@@ -60,6 +59,11 @@ export interface MemoizeSetup {
    * engines). `mode` is `'sync'` for a sync function, which a sync engine must then serve.
    */
   createEngine?: (config: CacheConfig, namespace: string, mode: 'sync' | 'any') => Engine
+  /**
+   * `l1` and `lock` (tiers/index.ts), for wrappers that reach shared engines. Passed in, so a
+   * bundle with only `mcache` does not carry them; there, the options are a ConfigurationError.
+   */
+  tiers?: Tiers
 }
 
 const AsyncFunctionPrototype = Object.getPrototypeOf(async () => {})
@@ -90,11 +94,11 @@ function openEngine(fn: AnyFunction, config: CacheConfig, setup: MemoizeSetup, n
   const needs = setup.chooseNeeds?.(config, fn) ?? setup.needs
   const definition = selectEngine(config, { ...needs, mode })
   setup.chosen?.(definition, needs)
-  const problems = [
-    config.l1 && tierProblem(definition, fitting((d) => tierProblem(d, []) === undefined)),
-    config.lock && lockProblem(definition, fitting((d) => d.capabilities.lease === true)),
-    config.lock && mode === 'sync' && `lock: '${fn.name || 'anonymous'}' is a sync function, and waiting for another process cannot block: make it async, or drop lock`,
-  ].filter((p): p is string => typeof p === 'string')
+  const { tiers } = setup
+  const problems =
+    (config.l1 || config.lock) && !tiers
+      ? [`l1 and lock are for shared engines, which ${setup.name} does not use: use acache, bcache or ucache`]
+      : (tiers?.problems(config, definition, mode === 'sync' ? fn.name || 'anonymous' : undefined) ?? [])
   if (problems.length > 0) throw new ConfigurationError(`invalid cache options:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { issues: problems })
   const engineConfig = { ...config, namespace }
   let engine: Engine
@@ -104,11 +108,8 @@ function openEngine(fn: AnyFunction, config: CacheConfig, setup: MemoizeSetup, n
     if (!setup.reopen) throw error
     engine = setup.reopen(definition, engineConfig)
   }
-  return config.l1 ? createTieredEngine(engine, config.l1) : engine
+  return config.l1 ? tiers!.tiered(engine, config.l1) : engine
 }
-
-/** Names of the registered engines that `fits`, for error messages. */
-const fitting = (fits: (definition: EngineDefinition<EngineConfig>) => boolean): string[] => listEngines().filter(fits).map((d) => d.name)
 
 function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: MemoizeSetup, perInstance: boolean): Cached<F> {
   const namespace = config.namespace ?? defaultNamespace(fn)
@@ -125,7 +126,7 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
     counters,
   }
   // The lock is outermost: it must see the run fail (`abandon`), which only cachedCall knows.
-  const steps = config.lock ? [...(setup.steps ?? []), lockStep(config.lock)] : (setup.steps ?? [])
+  const steps = config.lock ? [...(setup.steps ?? []), setup.tiers!.lock(config.lock)] : (setup.steps ?? [])
   const store = steps.reduce<Store>((inner, step) => step(inner, context), engine)
   const keyFor = keyBuilder(config.key, perInstance, engine)
   const cached = cachedCall(fn, store, keyFor, context, isAsyncFunction(fn))
