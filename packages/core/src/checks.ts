@@ -28,3 +28,18 @@ export const leaseShorterThanWait = (o: unknown): boolean => {
   return t !== undefined && w !== undefined && t < w
 }
 export const LEASE_SHORTER_THAN_WAIT = 'lock.ttl must be ≥ lock.wait: a lease that ends before its waiters give up lets them all compute'
+
+/**
+ * Problems between freshness fields (each field already valid on its own): stale windows need a
+ * `ttl` to count from, and a soft `timeout` at or above `hardTimeout` could never fire.
+ */
+export function freshnessProblems(o: { ttl?: unknown; staleWhileRevalidate?: unknown; staleIfError?: unknown; timeout?: unknown; hardTimeout?: unknown }): string[] {
+  const problems: string[] = []
+  for (const field of ['staleWhileRevalidate', 'staleIfError'] as const) {
+    if (o[field] !== undefined && o.ttl === undefined) problems.push(`${field}: needs a ttl (the window starts when the ttl ends)`)
+  }
+  const soft = toMilliseconds(o.timeout)
+  const hard = toMilliseconds(o.hardTimeout)
+  if (soft !== undefined && hard !== undefined && soft >= hard) problems.push(`timeout: must be below hardTimeout (${soft} ms ≥ ${hard} ms); the soft timeout would never fire`)
+  return problems
+}

@@ -15,7 +15,7 @@ export type {
   SyncEngine,
   Watch,
 } from './types.js'
-export { type TieredEngine, VERSION_CHECK_MS, createTieredEngine } from './tiers/tiered-engine.js'
+export { type TieredEngine, type TierOptions, VERSION_CHECK_MS, createTieredEngine } from './tiers/tiered-engine.js'
 export { MISS } from './types.js'
 export {
   CacheKeyError,
@@ -29,6 +29,7 @@ export {
   PathError,
   ResourceError,
   SerializationError,
+  TimeoutError,
   TwatCacheError,
 } from './errors.js'
 export {
@@ -71,8 +72,10 @@ export {
   type MemoryEngineStats,
   createMemoryEngine,
 } from './memory/engine.js'
+export { estimateHeapSize } from './memory/heap-size.js'
 export type { AnyFunction, AsyncFunction, CacheControls, Cached, Cacher } from './wrap/memoize.js'
 export { acache, bcache, fcache, mcache, ucache } from './wrap/wrappers.js'
+export { type NotModified, type PreviousEntry, notModified } from './wrap/freshness.js'
 export { type CacheInfo, type CacheStatsEntry, clearCache, getStats } from './wrap/stats.js'
 export { CacheContext, type ScopedEngine, engineContext, getOrCreateEngine } from './context.js'
 export * from './selection/index.js'

@@ -3,13 +3,13 @@ import { listEngines } from '../registry.js'
 import type { Engine, EngineDefinition } from '../types.js'
 import { lockProblem, lockStep } from '../wrap/lock.js'
 import type { Step } from '../wrap/pipeline.js'
-import { createTieredEngine, tierProblem } from './tiered-engine.js'
+import { type TierOptions, createTieredEngine, tierProblem } from './tiered-engine.js'
 
 /** What `l1` and `lock` add to a wrapper (its `MemoizeSetup.tiers`). */
 export interface Tiers {
   /** Why `config`'s `l1`/`lock` cannot be served by `definition` (`syncFn`: the function's name if it is sync). */
   problems(config: CacheConfig, definition: EngineDefinition<EngineConfig>, syncFn: string | undefined): string[]
-  tiered(engine: Engine, tier: TierConfig): Engine
+  tiered(engine: Engine, tier: TierConfig, options: TierOptions): Engine
   lock(lock: LockConfig): Step
 }
 
@@ -25,6 +25,6 @@ export const TIERS: Tiers = {
     ]
     return found.filter((p): p is string => typeof p === 'string')
   },
-  tiered: (engine, tier) => createTieredEngine(engine, tier),
+  tiered: (engine, tier, options) => createTieredEngine(engine, tier, options),
   lock: (lock) => lockStep(lock),
 }

@@ -44,7 +44,15 @@ export function tierProblem(definition: EngineDefinition<unknown>, fitting: read
     : `l1 needs an engine that reports changes made by other processes ('coherence' in its capabilities); '${definition.name}' does not: drop l1, or choose one that does (${fit})`
 }
 
-export function createTieredEngine(l2: Engine, tier: TierConfig, now: () => number = Date.now): Engine & TieredEngine {
+/** What `createTieredEngine` must know beyond the tier. */
+export interface TierOptions {
+  /** The TTL (ms) `l2` applies to a `set` without `options.ttl` (its config's `ttl`); L1 keeps such entries no longer. */
+  readonly ttl?: number | undefined
+  /** The clock (tests). @default Date.now */
+  readonly now?: () => number
+}
+
+export function createTieredEngine(l2: Engine, tier: TierConfig, { ttl: engineTtl, now = Date.now }: TierOptions = {}): Engine & TieredEngine {
   const { coherence } = l2.capabilities
   if (coherence === undefined) throw new ConfigurationError(`l1: '${l2.name}' cannot report changes made by other processes`)
   const l1 = createMemoryEngine({ maxsize: tier.maxsize, ttl: tier.ttl })
@@ -88,7 +96,7 @@ export function createTieredEngine(l2: Engine, tier: TierConfig, now: () => numb
   const read = (key: string): StoredEntry | typeof MISS | Promise<StoredEntry | typeof MISS> => l2.readEntry!(key)
 
   const fill = (key: string, value: unknown, options: SetOptions | undefined, seen: number): void => {
-    if (seen === epoch && coherent()) l1.set(key, value, { ttl: min(options?.ttl, tier.ttl) })
+    if (seen === epoch && coherent()) l1.set(key, value, { ttl: min(options?.ttl ?? engineTtl, tier.ttl) })
   }
 
   const base = {

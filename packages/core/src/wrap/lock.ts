@@ -7,9 +7,10 @@ import type { Step, Store } from './pipeline.js'
  * `lock`: a cold or expired key is computed once across processes (ARCHITECTURE.md §14).
  *
  * It is a step: on a miss, before the pipeline runs the function, the step takes the engine's
- * lease on the key (`acquire`). The holder's `get` answers `MISS`, so its process runs the
- * function (its other callers join that run, as always); the write releases the lease, and so
- * does a failed run (`abandon`). Everyone else polls for the value with a short backoff, taking
+ * lease on the key (`acquire`). The holder's `claim` (the pipeline's read before a run; `get`,
+ * which `cachePeek` and refreshes use, never waits or takes a lease) answers `MISS`, so its
+ * process runs the function (its other callers join that run, as always); the write releases
+ * the lease, and so does a run that ends without one (`abandon`). Everyone else polls for the value with a short backoff, taking
  * the lease themselves if it is given back without a value, or expires because its holder died;
  * after `wait` they stop waiting and compute. All callers of one process share one wait.
  *
@@ -86,12 +87,13 @@ export function lockStep(lock: LockConfig, sleep: (ms: number) => Promise<void> 
     }
 
     return {
-      get(key) {
+      get: (key) => inner.get(key),
+      claim(key) {
         return Promise.resolve(inner.get(key)).then((value) => (value === MISS ? shared(key) : value))
       },
-      async set(key, value) {
+      async set(key, value, options) {
         try {
-          await inner.set(key, value)
+          await inner.set(key, value, options)
         } finally {
           release(key)
         }

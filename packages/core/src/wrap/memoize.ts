@@ -1,13 +1,18 @@
 import { type CacheConfig, type CacheOptions, type EngineConfig, createCacheConfig } from '../config.js'
 import { ConfigurationError } from '../errors.js'
+import { warnOnce } from '../logger.js'
 import { defaultNamespace } from '../keys/namespace.js'
 import { type EngineNeeds, selectEngine, unknownEngine } from '../registry.js'
 import type { Tiers } from '../tiers/index.js'
-import type { Engine, EngineDefinition, SyncEngine } from '../types.js'
+import type { AsyncEngine, Engine, EngineDefinition, SyncEngine } from '../types.js'
+import type { Step } from './pipeline.js'
 import { isClosed, watchClose } from './closed.js'
 import { keyBuilder } from './keying.js'
-import { type AnyFunction, type Counters, type Step, type StepContext, type Store, cachedCall } from './pipeline.js'
+import { emit, listening } from './events-emit.js'
+import { engineView, entries } from './freshness.js'
+import { type AnyFunction, type Counters, type StepContext, type Store, cachedCall } from './pipeline.js'
 import { type CacheInfo, track } from './stats.js'
+import { hardTimeoutStep, withHardTimeout } from './timeouts.js'
 
 export type { AnyFunction } from './pipeline.js'
 export type AsyncFunction = (...args: any[]) => PromiseLike<unknown>
@@ -20,6 +25,16 @@ export interface CacheControls<Args extends unknown[]> {
   cacheClear(): Promise<void>
   /** Remove the entry for these arguments; resolves to whether one existed. */
   cacheDelete(...args: Args): Promise<boolean>
+  /**
+   * Recompute now (with `revalidate` when an entry exists), store, and return the value: inline
+   * for a sync function on a sync engine, else a promise. Concurrent refreshes of a key share one run.
+   */
+  cacheRefresh(...args: Args): unknown
+  /**
+   * The stored value while it is fresh or stale, `undefined` once past its stale windows or
+   * absent. Never runs the function and counts nothing; a promise on async engines.
+   */
+  cachePeek(...args: Args): unknown
   /** The engine serving this function. */
   readonly engine: Engine
 }
@@ -90,17 +105,18 @@ export function makeCacher<C extends AnyFunction>(options: CacheOptions | undefi
 
 function openEngine(fn: AnyFunction, config: CacheConfig, setup: MemoizeSetup, namespace: string): Engine {
   const mode = isAsyncFunction(fn) ? 'any' : 'sync'
-  if (setup.createEngine) return setup.createEngine(config, namespace, mode)
+  const { tiers } = setup
+  if ((config.l1 || config.lock) && !tiers) {
+    const issue = `l1 and lock are for shared engines, which ${setup.name} does not use: use acache, bcache or ucache`
+    throw new ConfigurationError(`invalid cache options:\n  - ${issue}`, { issues: [issue] })
+  }
+  if (setup.createEngine) return setup.createEngine(engineView(config), namespace, mode)
   const needs = setup.chooseNeeds?.(config, fn) ?? setup.needs
   const definition = selectEngine(config, { ...needs, mode })
   setup.chosen?.(definition, needs)
-  const { tiers } = setup
-  const problems =
-    (config.l1 || config.lock) && !tiers
-      ? [`l1 and lock are for shared engines, which ${setup.name} does not use: use acache, bcache or ucache`]
-      : (tiers?.problems(config, definition, mode === 'sync' ? fn.name || 'anonymous' : undefined) ?? [])
+  const problems = tiers?.problems(config, definition, mode === 'sync' ? fn.name || 'anonymous' : undefined) ?? []
   if (problems.length > 0) throw new ConfigurationError(`invalid cache options:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { issues: problems })
-  const engineConfig = { ...config, namespace }
+  const engineConfig = { ...engineView(config), namespace }
   let engine: Engine
   try {
     engine = definition.create(engineConfig)
@@ -108,46 +124,71 @@ function openEngine(fn: AnyFunction, config: CacheConfig, setup: MemoizeSetup, n
     if (!setup.reopen) throw error
     engine = setup.reopen(definition, engineConfig)
   }
-  return config.l1 ? tiers!.tiered(engine, config.l1) : engine
+  return config.l1 ? tiers!.tiered(engine, config.l1, { ttl: engineConfig.ttl }) : engine
 }
 
 function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: MemoizeSetup, perInstance: boolean): Cached<F> {
   const namespace = config.namespace ?? defaultNamespace(fn)
   const engine = openEngine(fn, config, setup, namespace)
   watchClose(engine)
-  const counters: Counters = { hits: 0, misses: 0, written: 0 }
+  const syncEngine = engine.capabilities.mode === 'sync'
+  const counters: Counters = { hits: 0, misses: 0, written: 0, stale: 0, refreshes: 0, errors: 0 }
   const context: StepContext = {
     name: fn.name || 'anonymous',
     namespace,
     config,
     engine,
     // Waiting for another process's lease is async, so a locked function's store is too.
-    sync: engine.capabilities.mode === 'sync' && config.lock === undefined,
+    sync: syncEngine && config.lock === undefined,
     counters,
   }
-  // The lock is outermost: it must see the run fail (`abandon`), which only cachedCall knows.
-  const steps = config.lock ? [...(setup.steps ?? []), setup.tiers!.lock(config.lock)] : (setup.steps ?? [])
-  const store = steps.reduce<Store>((inner, step) => step(inner, context), engine)
+  // The steps under the lock see the engine's own mode.
+  const below: StepContext = context.sync === syncEngine ? context : { ...context, sync: syncEngine }
+  const steps: readonly Step[] = [...(setup.steps ?? []), hardTimeoutStep]
+  let store = steps.reduce<Store>((inner, step) => step(inner, below), engine)
+  // The lock is outermost: only cachedCall calls `claim` and knows when a run ends (`abandon`).
+  if (config.lock) store = setup.tiers!.lock(config.lock)(store, context)
   const keyFor = keyBuilder(config.key, perInstance, engine)
-  const cached = cachedCall(fn, store, keyFor, context, isAsyncFunction(fn))
+  const run = config.hardTimeout === undefined ? fn : withHardTimeout(fn, config.hardTimeout, context.name)
+  const stage = entries(run, store, context)
+  const cached = cachedCall(run, store, keyFor, context, isAsyncFunction(fn), stage)
+  if (config.timeout !== undefined && config.staleIfError === undefined) {
+    warnOnce(`timeout-without-sie:${namespace}`, setup.name, `'${context.name}': timeout only applies to a refresh with a stale value to fall back on; add staleIfError, or use hardTimeout`)
+  }
 
   // A closed engine is reported, never thrown, by cacheInfo() and getStats().
   let closedSeen = false
   const closed = () => closedSeen || isClosed(engine)
-  const size = (): number => {
-    const estimate = Math.min(counters.written, config.maxsize)
-    if (!context.sync || !engine.size) return estimate
+  // Async engines cannot answer inline: cacheInfo() reports the count the engine last gave
+  // (one refresh at a time, started by each read) and leaves `size` out until it has one, so
+  // it never shows a number that only counts this process's writes.
+  let reported: number | undefined
+  let counting = false
+  const size = (): number | undefined => {
+    if (!engine.size) return syncEngine ? Math.min(counters.written, config.maxsize) : undefined
     try {
-      return (engine as SyncEngine).size!()
+      if (syncEngine) return (engine as SyncEngine).size!()
+      if (!counting) {
+        counting = true
+        ;(engine as AsyncEngine).size!().then(
+          (n) => void (reported = n),
+          (error) => void (closedSeen ||= isClosed(engine, error)),
+        ).finally(() => void (counting = false))
+      }
+      return reported
     } catch (error) {
       closedSeen ||= isClosed(engine, error)
-      return estimate
+      return undefined
     }
   }
   const info = (): CacheInfo => {
-    const base = { hits: counters.hits, misses: counters.misses, size: 0, maxsize: config.maxsize, engine: engine.name }
-    if (!closed()) base.size = size()
-    return closed() ? { ...base, size: 0, closed: true } : base
+    const { hits, misses, stale, refreshes, errors } = counters
+    const base: CacheInfo = { hits, misses, stale, refreshes, errors, size: 0, maxsize: config.maxsize, engine: engine.name }
+    const n = closed() ? 0 : size()
+    if (closed()) return { ...base, size: 0, closed: true }
+    if (n === undefined) delete base.size
+    else base.size = n
+    return base
   }
   // getStats() holds `tracked` weakly; the cached function holds it strongly (cacheClear
   // refers to it), so it lives as long as the function does.
@@ -166,15 +207,23 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
       counters.written = 0
     },
   }
+  const keyOf = (control: string, args: unknown[]): string => {
+    if (perInstance && config.key === undefined) {
+      throw new TypeError(`${control} on a decorated method needs the instance: use cacheClear, or a custom key`)
+    }
+    return keyFor(args, undefined)
+  }
   const controls: CacheControls<Parameters<F>> = {
     cacheInfo: info,
     cacheClear: () => tracked.clear(),
     cacheDelete: async (...args) => {
-      if (perInstance && config.key === undefined) {
-        throw new TypeError('cacheDelete on a decorated method needs the instance: use cacheClear, or a custom key')
-      }
-      return engine.delete(keyFor(args, undefined))
+      const key = keyOf('cacheDelete', args)
+      const existed = await engine.delete(key)
+      if (listening()) emit(context, 'delete', key)
+      return existed
     },
+    cacheRefresh: (...args) => stage.refresh(keyOf('cacheRefresh', args), undefined, args),
+    cachePeek: (...args) => stage.peek(keyOf('cachePeek', args)),
     engine,
   }
   Object.defineProperties(cached, {

@@ -2,8 +2,18 @@
 export interface CacheInfo {
   hits: number
   misses: number
-  /** Entries held for this function (for async engines: an estimate from this process's writes; 0 once closed). */
-  size: number
+  /** Callers served a stale value (stale-while-revalidate, stale-if-error). */
+  stale: number
+  /** Refresh runs (background, stale-if-error, `cacheRefresh`). */
+  refreshes: number
+  /** Failed function runs and failed engine operations. */
+  errors: number
+  /**
+   * Entries held for this function; 0 once closed. Async engines answer later: it is the count
+   * the engine last reported (each read starts a refresh), absent until the first report and
+   * for async engines that cannot count.
+   */
+  size?: number
   maxsize: number
   /** Name of the engine serving this function. */
   engine: string
@@ -20,7 +30,8 @@ export interface CacheStatsEntry extends CacheInfo {
 /** What `getStats()` returns: one entry per cached function, and their sums. */
 export interface CacheStats {
   functions: CacheStatsEntry[]
-  totals: { hits: number; misses: number; size: number }
+  /** Sums over `functions` (`size` counts the functions that report one). */
+  totals: { hits: number; misses: number; stale: number; refreshes: number; errors: number; size: number }
 }
 
 /** What the process-wide registry of cached functions needs from each one. */
@@ -59,12 +70,8 @@ function matching(name: string | undefined): [WeakRef<TrackedCache>, TrackedCach
  */
 export function getStats(name?: string): CacheStats {
   const functions = matching(name).map(([, c]) => ({ name: c.name, namespace: c.namespace, ...c.info() }))
-  const totals = { hits: 0, misses: 0, size: 0 }
-  for (const f of functions) {
-    totals.hits += f.hits
-    totals.misses += f.misses
-    totals.size += f.size
-  }
+  const totals = { hits: 0, misses: 0, stale: 0, refreshes: 0, errors: 0, size: 0 }
+  for (const f of functions) for (const field of Object.keys(totals) as (keyof typeof totals)[]) totals[field] += f[field] ?? 0
   return { functions, totals }
 }
 
