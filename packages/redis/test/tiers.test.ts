@@ -2,9 +2,9 @@
  * l1 coherence and lock leases across real processes on a real redis-server (standalone and a
  * one-node Cluster): each child is a bundled process driven over stdin (fixtures/tier-child.ts).
  */
-import { resetWarnings, ucache } from '@twat-cache/core'
+import { type TieredEngine, acache, resetWarnings, ucache } from '@twat-cache/core'
 import { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createRedisEngine } from '../src/engine.js'
 import '../src/index.js'
 import { lockKey } from '../src/lease.js'
@@ -17,12 +17,13 @@ if (skip) console.warn(`[redis tier tests] skipped: ${skip}`)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Polls `check` until it is true; fails after `ms` (the coherence bound the contract states). */
 async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const start = Date.now()
+  // performance.now, not Date: a test may fake Date.
+  const start = performance.now()
   while (!(await check())) {
-    if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`)
+    if (performance.now() - start > ms) throw new Error(`not within ${ms} ms`)
     await sleep(2)
   }
-  return Date.now() - start
+  return performance.now() - start
 }
 
 let bundle: string
@@ -69,6 +70,43 @@ describe.skipIf(skip !== undefined)('l1 on Redis, two processes', () => {
       expect(await b.value({ op: 'get', key: 'k' })).toBeNull()
     } finally {
       await a.close()
+    }
+  })
+
+  it('l1 honours stale windows: a stale L1 entry is served stale once and refreshed; another process’s write still drops it', async () => {
+    // Only Date is faked (the envelope's and L1's clock); sockets and timers stay real.
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const a = spawnChild({ url: server.url }, 'l1-swr', true)
+    let runs = 0
+    const f = acache({ engine: 'redis', redis: { url: server.url }, namespace: 'l1-swr', ttl: '1s', staleWhileRevalidate: '1m', l1: true })(async (id: string) => {
+      runs++
+      return `${id} v${runs}`
+    })
+    const { l1 } = f.engine as unknown as TieredEngine
+    try {
+      expect(await f('k')).toBe('k v1')
+      // The watch goes live after the first read; from then on a read promotes into L1.
+      await within(1000, async () => (await f('k')) === 'k v1' && l1.size() === 1)
+      const [key] = l1.keys()
+      vi.setSystemTime(Date.now() + 1500)
+      // Stale, read from L1: answered at once with the old value; one refresh in the background.
+      expect(l1.has(key!)).toBe(true)
+      expect(await f('k')).toBe('k v1')
+      await within(1000, async () => runs === 2 && l1.has(key!))
+      expect(await f('k')).toBe('k v2')
+      expect(f.cacheInfo()).toMatchObject({ stale: 1, refreshes: 1 })
+      expect(runs).toBe(2)
+
+      // Process A writes the entry (an envelope, fresh for a minute): B's L1 copy goes.
+      const now = Date.now()
+      const envelope = { $twatCache: 1, value: 'k by A', createdAt: now, expiresAt: now + 60_000, staleUntil: now + 120_000 }
+      expect(await a.value({ op: 'set', key, value: envelope })).toBeNull()
+      await within(1000, async () => !l1.has(key!))
+      expect(await f('k')).toBe('k by A')
+      expect(runs).toBe(2)
+    } finally {
+      vi.useRealTimers()
+      await f.engine.close()
     }
   })
 
