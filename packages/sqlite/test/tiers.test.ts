@@ -108,6 +108,22 @@ describe('l1 and lock on sqlite, in one process', () => {
     await f.engine.close()
   })
 
+  it('cachePeek takes no lease, and a run whose value is not stored gives its lease back', async () => {
+    const options = { engine: 'sqlite', cacheDir, folderName: 'local', namespace: 'unstored', lock: { ttl: 60_000, wait: 8000 } } as const
+    // A ttl function answering 0 means "do not store": the run ends without a write.
+    const unstored = ucache({ ...options, ttl: () => 0 })(async (n: number) => n)
+    const other = ucache(options)(async (n: number) => n * 10)
+    expect(await unstored.cachePeek(1)).toBeUndefined()
+    expect(await unstored(2)).toBe(2)
+    // Were a lease left behind, these would wait 8 s for a value that never lands.
+    const started = Date.now()
+    expect(await other(1)).toBe(10)
+    expect(await other(2)).toBe(20)
+    expect(Date.now() - started).toBeLessThan(5000)
+    await unstored.engine.close()
+    await other.engine.close()
+  })
+
   it('lock on a sync function is a ConfigurationError', () => {
     expect(() => bcache({ engine: 'sqlite', cacheDir, lock: true })((n: number) => n)).toThrow(/lock: .* is a sync function.*make it async/)
   })
