@@ -292,13 +292,15 @@ export { folderNameProblem }
 
 function tierConfig(input: CacheOptions['l1'], maxsize: number): TierConfig | undefined {
   if (!input) return undefined
-  const { maxsize: size, ttl } = input === true ? {} : input
+  // Own enumerable fields only, as the rule read them (a proxy's `get` is never called).
+  const { maxsize: size, ttl } = input === true ? {} : { ...input }
   return { maxsize: size ?? maxsize, ttl: ttl === undefined ? undefined : toMilliseconds(ttl) }
 }
 
 function lockConfig(input: CacheOptions['lock']): LockConfig | undefined {
   if (!input) return undefined
   if (input === true) return DEFAULT_LOCK
+  input = { ...input }
   const wait = input.wait === undefined ? undefined : toMilliseconds(input.wait)!
   const ttl = input.ttl === undefined ? Math.max(DEFAULT_LOCK.ttl, wait ?? 0) : toMilliseconds(input.ttl)!
   return { ttl, wait: wait ?? Math.ceil(ttl / 2) }

@@ -34,4 +34,20 @@ describe('l1 and lock options', () => {
     // mcache carries no tier code at all (bundle size): it says which wrappers have it.
     expect(attempt(() => mcache({ l1: true })((n: number) => n)).message).toMatch(/l1 and lock are for shared engines, which mcache does not use: use acache, bcache or ucache/)
   })
+
+  it('l1 and lock given as objects whose reads throw are read once, by their own fields: never a stray error', () => {
+    const explode = (): never => {
+      throw new RangeError('getter exploded')
+    }
+    const hostile = new Proxy({}, { get: explode, getOwnPropertyDescriptor: explode })
+    for (const field of ['l1', 'lock'] as const) {
+      let thrown: unknown
+      try {
+        createCacheConfig({ [field]: hostile })
+      } catch (error) {
+        thrown = error
+      }
+      if (thrown !== undefined) expect(thrown).toBeInstanceOf(ConfigurationError)
+    }
+  })
 })
