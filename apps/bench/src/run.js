@@ -26,6 +26,7 @@ const SUITES = {
   persistent: { module: './persistent.js', issue: 4, title: 'SQLite and flat-cache against the raw libraries' },
   redis: { module: './redis.js', issue: 5, title: 'Redis round trips against raw ioredis' },
   freshness: { module: './freshness.js', issue: 11, title: 'Freshness and cache events on the hit path' },
+  tiers: { module: './tiers.js', issue: 13, title: 'Tiers: L1 in front of Redis, invalidation latency, the lock' },
 }
 const RESULT_PREFIX = 'BENCH_RESULT '
 const here = dirname(fileURLToPath(import.meta.url))

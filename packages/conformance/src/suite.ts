@@ -4,6 +4,7 @@ import { closedCases } from './cases/closed.js'
 import { evictionCases } from './cases/eviction.js'
 import { lifecycleCases } from './cases/lifecycle.js'
 import { maxBytesCases } from './cases/max-bytes.js'
+import { sharedMethodCases } from './cases/shared.js'
 import { sharingCases } from './cases/sharing.js'
 import { ttlCases } from './cases/ttl.js'
 import { valueCases } from './cases/values.js'
@@ -22,6 +23,7 @@ export function defineSuite(options: DescribeEngineOptions): void {
     describe('ttl', () => ttlCases(h))
     describe('eviction', () => evictionCases(h))
     describe('maxBytes', () => maxBytesCases(h))
+    describe('tiers and locks', () => sharedMethodCases(h))
     describe('lifecycle', () => lifecycleCases(h))
     describe('after close', () => closedCases(h))
   })

@@ -18,6 +18,17 @@ export function folderNameProblem(name: string): string | undefined {
 export const enginesDisagree = (o: { engine?: unknown; preferredEngine?: unknown }): boolean =>
   o.engine !== undefined && o.preferredEngine !== undefined && o.engine !== o.preferredEngine
 
+/** A `lock` whose lease (`ttl`) ends before a waiter gives up waiting (`wait`). */
+export const leaseShorterThanWait = (o: unknown): boolean => {
+  if (typeof o !== 'object' || o === null) return false
+  const { ttl, wait } = o as { ttl?: unknown; wait?: unknown }
+  if (ttl === undefined || wait === undefined) return false
+  const t = toMilliseconds(ttl)
+  const w = toMilliseconds(wait)
+  return t !== undefined && w !== undefined && t < w
+}
+export const LEASE_SHORTER_THAN_WAIT = 'lock.ttl must be ≥ lock.wait: a lease that ends before its waiters give up lets them all compute'
+
 /**
  * Problems between freshness fields (each field already valid on its own): stale windows need a
  * `ttl` to count from, and a soft `timeout` at or above `hardTimeout` could never fire.

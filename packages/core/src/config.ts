@@ -1,6 +1,6 @@
 import { DURATION_EXPECTED, toMilliseconds } from './duration.js'
 import { ConfigurationError } from './errors.js'
-import { enginesDisagree, folderNameProblem, freshnessProblems } from './checks.js'
+import { LEASE_SHORTER_THAN_WAIT, enginesDisagree, folderNameProblem, freshnessProblems, leaseShorterThanWait } from './checks.js'
 import type { cacheConfigSchema, redisSchema, serializerSchema } from './schema.js'
 import type { Policy } from './types.js'
 import type * as z from 'zod/mini'
@@ -46,6 +46,10 @@ export interface CacheConfig {
   readonly timeout?: number | undefined
   readonly hardTimeout?: number | undefined
   readonly revalidate?: ((previous: never, ...args: never[]) => unknown) | undefined
+  /** The memory tier, resolved; absent when off. */
+  readonly l1?: TierConfig | undefined
+  /** The cross-process lock, resolved; absent when off. */
+  readonly lock?: LockConfig | undefined
   /** Unset means "the engine's own eviction" (least-recently-used wherever it evicts per function). */
   readonly policy?: Policy | undefined
   readonly engine?: string | undefined
@@ -60,6 +64,22 @@ export interface CacheConfig {
   readonly key?: ((...args: never[]) => string) | undefined
   readonly engineOptions?: Record<string, unknown> | undefined
 }
+
+export interface TierConfig {
+  readonly maxsize: number
+  /** Milliseconds; `undefined`: as long as the engine keeps the entry. */
+  readonly ttl?: number | undefined
+}
+
+export interface LockConfig {
+  /** Lease length in milliseconds. */
+  readonly ttl: number
+  /** Milliseconds a caller waits for another process's result before computing itself. */
+  readonly wait: number
+}
+
+/** `lock: true`. */
+export const DEFAULT_LOCK: LockConfig = Object.freeze({ ttl: 30_000, wait: 15_000 })
 
 /** The config an engine factory receives: always namespaced. */
 export interface EngineConfig extends CacheConfig {
@@ -156,6 +176,11 @@ export const CONFIG_RULES: Record<string, Rule> = {
   timeout: duration,
   hardTimeout: duration,
   revalidate: fn,
+  l1: either(bool, strict({ maxsize: int(1), ttl: duration }, 'expected true, false or { maxsize, ttl }')),
+  lock: either(bool, (v, path, issues) => {
+    const expected = strict({ ttl: duration, wait: duration }, 'expected true, false or { ttl, wait }')(v, path, issues)
+    return expected ?? (leaseShorterThanWait(v) ? LEASE_SHORTER_THAN_WAIT : undefined)
+  }),
   policy: oneOf(['lru', 'lfu', 'fifo', 'rr']),
   engine: str,
   preferredEngine: str,
@@ -255,6 +280,8 @@ export function createCacheConfig(input: CacheOptions = {}): CacheConfig {
     compress: rest.compress ? { algorithm: 'gzip', threshold: 1024, ...(rest.compress as object) } : false,
     secure: rest.secure ?? true,
     redis: withRedisEnv(rest.redis as RedisOptions | undefined),
+    l1: tierConfig(rest.l1, rest.maxsize ?? DEFAULT_MAXSIZE),
+    lock: lockConfig(rest.lock),
   } as CacheConfig
 }
 
@@ -262,6 +289,22 @@ const durations = (o: Record<string, unknown>, fields: readonly string[]): Recor
   Object.fromEntries(fields.filter((f) => o[f] !== undefined).map((f) => [f, toMilliseconds(o[f])!]))
 
 export { folderNameProblem }
+
+function tierConfig(input: CacheOptions['l1'], maxsize: number): TierConfig | undefined {
+  if (!input) return undefined
+  // Own enumerable fields only, as the rule read them (a proxy's `get` is never called).
+  const { maxsize: size, ttl } = input === true ? {} : { ...input }
+  return { maxsize: size ?? maxsize, ttl: ttl === undefined ? undefined : toMilliseconds(ttl) }
+}
+
+function lockConfig(input: CacheOptions['lock']): LockConfig | undefined {
+  if (!input) return undefined
+  if (input === true) return DEFAULT_LOCK
+  input = { ...input }
+  const wait = input.wait === undefined ? undefined : toMilliseconds(input.wait)!
+  const ttl = input.ttl === undefined ? Math.max(DEFAULT_LOCK.ttl, wait ?? 0) : toMilliseconds(input.ttl)!
+  return { ttl, wait: wait ?? Math.ceil(ttl / 2) }
+}
 
 /** Reads `process.env` only where it exists: edge runtimes and browsers have none. */
 export function readEnv(name: string): string | undefined {

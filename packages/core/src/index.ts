@@ -5,12 +5,17 @@ export type {
   EngineCapabilities,
   EngineDefinition,
   EngineStats,
+  InvalidationListener,
   Miss,
   Policy,
   SetOptions,
+  SharedEngineMethods,
+  StoredEntry,
   SyncCapabilities,
   SyncEngine,
+  Watch,
 } from './types.js'
+export { type TieredEngine, type TierOptions, VERSION_CHECK_MS, createTieredEngine } from './tiers/tiered-engine.js'
 export { MISS } from './types.js'
 export {
   CacheKeyError,
@@ -29,6 +34,8 @@ export {
 } from './errors.js'
 export {
   type CacheConfig,
+  type LockConfig,
+  type TierConfig,
   type CacheOptions,
   type CompressOptions,
   type EngineConfig,

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
 import { DURATION_EXPECTED, toMilliseconds } from './duration.js'
-import { enginesDisagree, folderNameProblem, freshnessProblems } from './checks.js'
+import { LEASE_SHORTER_THAN_WAIT, enginesDisagree, folderNameProblem, freshnessProblems, leaseShorterThanWait } from './checks.js'
 
 /*
  * The published options schema. It is the source of the option types (`CacheOptions` is
@@ -77,6 +77,24 @@ export const serializerSchema = z.union([
   }),
 ])
 
+/** `l1` as an object (docs/guide/tiers.md). */
+export const tierSchema = z.strictObject({
+  /** Entries kept in memory. @default the function's `maxsize` */
+  maxsize: z.optional(positiveInt),
+  /** Caps an entry's time in memory; never beyond its expiry in the engine. @default its expiry in the engine */
+  ttl: z.optional(duration),
+})
+
+/** `lock` as an object (docs/guide/tiers.md). */
+export const lockSchema = z
+  .strictObject({
+    /** The lease: a holder that dies releases the key after it. @default '30s', or `wait` if longer */
+    ttl: z.optional(duration),
+    /** How long a caller waits for another process's result before computing itself. @default half of `ttl` */
+    wait: z.optional(duration),
+  })
+  .check(z.refine((o) => !leaseShorterThanWait(o), LEASE_SHORTER_THAN_WAIT))
+
 /**
  * The published options schema (zod/mini). `createCacheConfig` parses input with it once, at
  * creation; the hot path never re-validates.
@@ -123,6 +141,18 @@ export const cacheConfigSchema = z.strictObject({
    * entry that exists instead of the function; `notModified` keeps the value and restarts its TTL.
    */
   revalidate: z.optional(z.custom<(previous: { value: unknown; createdAt: number; expiresAt: number }, ...args: unknown[]) => unknown>((v) => typeof v === 'function')),
+  /**
+   * A process-local memory tier in front of a shared or persistent engine (redis, sqlite), kept
+   * coherent with other processes (docs/guide/tiers.md). `true` is `{}`.
+   * @default false
+   */
+  l1: z.optional(z.union([z.boolean(), tierSchema])),
+  /**
+   * Compute a cold or expired key once across processes (redis; sqlite for one host).
+   * `true` is `{ ttl: '30s', wait: '15s' }`; `ttl` must be ≥ `wait`.
+   * @default false
+   */
+  lock: z.optional(z.union([z.boolean(), lockSchema])),
   /**
    * Eviction policy. When omitted, each engine evicts its own way (least-recently-used for every
    * engine that evicts per function); when given, only engines that honour it are chosen.

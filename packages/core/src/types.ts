@@ -32,6 +32,15 @@ export interface EngineCapabilities {
    * chains skip the engine when `maxBytes` is set, and naming it explicitly is an error.
    */
   readonly maxBytes?: boolean
+  /**
+   * How the engine tells a process that another one changed an entry, so a memory tier (`l1`)
+   * in front of it stays coherent: `'push'` (it has `watch`: changes arrive as messages) or
+   * `'version'` (it has `version`: a cheap counter that moves whenever any entry changes, to
+   * poll). Absent: it cannot tell, and `l1` is refused for it.
+   */
+  readonly coherence?: 'push' | 'version'
+  /** It has `acquire`/`release`: leases other processes see, for `lock`. Absent means `false`. */
+  readonly lease?: boolean
 }
 
 export interface SyncCapabilities extends EngineCapabilities {
@@ -46,6 +55,51 @@ export interface SetOptions {
   readonly ttl?: number | undefined
 }
 
+/** What `watch` returns: whether changes are arriving right now, and how to stop. */
+export interface Watch {
+  /**
+   * `true` while changes are being delivered. While `false` (the connection that carries them is
+   * down, or not up yet), messages may be lost, so a tier must not serve from its memory.
+   */
+  readonly live: boolean
+  /** Stop watching and release the connection. Idempotent. */
+  stop(): void
+}
+
+/**
+ * Called with a key another process (or this one) changed, or `undefined` when anything may
+ * have changed (a clear, a flush, or a gap in delivery).
+ */
+export type InvalidationListener = (key: string | undefined) => void
+
+/** An entry with its expiry, as `readEntry` returns it. */
+export interface StoredEntry {
+  readonly value: unknown
+  /** Epoch milliseconds when the store drops it; `undefined` for never. */
+  readonly expiresAt: number | undefined
+}
+
+/**
+ * Optional methods a shared engine offers for tiers and locks (ARCHITECTURE.md §14), declared
+ * by `capabilities.coherence` and `capabilities.lease` and checked by the conformance suite.
+ * Results are values for a sync engine and promises for an async one, as for `get`.
+ */
+export interface SharedEngineMethods<R> {
+  /** With `coherence: 'push'`: report changes under this engine's namespace until stopped. */
+  watch?(listener: InvalidationListener): Watch
+  /** With `coherence: 'version'`: a number that changes whenever another process changes an entry. */
+  version?(): number
+  /** An entry with its expiry (so a tier never keeps it longer than the store does), or `MISS`. */
+  readEntry?(key: string): R extends Promise<unknown> ? Promise<StoredEntry | Miss> : StoredEntry | Miss
+  /**
+   * With `lease`: take the lease on `key` for `ttlMs` if nobody holds it; resolves to a token
+   * (pass it to `release`), or `undefined` when another holder has it.
+   */
+  acquire?(key: string, ttlMs: number): R extends Promise<unknown> ? Promise<string | undefined> : string | undefined
+  /** Give the lease back, only if `token` still holds it (a lease that expired is someone else's). */
+  release?(key: string, token: string): R extends Promise<unknown> ? Promise<void> : void
+}
+
 export interface EngineStats {
   hits: number
   misses: number
@@ -55,7 +109,7 @@ export interface EngineStats {
 }
 
 /** An engine whose operations complete synchronously. */
-export interface SyncEngine {
+export interface SyncEngine extends SharedEngineMethods<void> {
   readonly name: string
   readonly capabilities: SyncCapabilities
   get(key: string): unknown
@@ -72,7 +126,7 @@ export interface SyncEngine {
 }
 
 /** An engine whose operations return promises. */
-export interface AsyncEngine {
+export interface AsyncEngine extends SharedEngineMethods<Promise<void>> {
   readonly name: string
   readonly capabilities: AsyncCapabilities
   get(key: string): Promise<unknown>

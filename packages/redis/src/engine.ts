@@ -11,8 +11,10 @@ import {
   warnOnce,
 } from '@twat-cache/core'
 import { decodeValue, encodeValue } from '@twat-cache/core/node'
-import type { Cluster, Redis } from 'ioredis'
+import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { type RedisClient, openConnection } from './connection.js'
+import { leaseMethods } from './lease.js'
+import { trackPrefix } from './tracking.js'
 import { type RedisConnectionOptions, type RedisEngineExtraOptions, resolveConnection } from './options.js'
 
 export const ENGINE_NAME = 'redis'
@@ -28,6 +30,9 @@ export const REDIS_CAPABILITIES: AsyncCapabilities = Object.freeze({
   ttl: 'native',
   policies: Object.freeze([]) as readonly [],
   structured: false,
+  // l1 coherence by client tracking (tracking.ts); lock leases (lease.ts).
+  coherence: 'push',
+  lease: true,
 })
 
 /**
@@ -182,6 +187,14 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     return { serverHits, serverMisses }
   }
 
+  /** Where tracking connects: the server (through Sentinel, if so configured), or each Cluster master. */
+  const trackedServers = async (): Promise<RedisOptions[]> => {
+    if (resolved.kind !== 'cluster') return [resolved.redisOptions]
+    await conn.ready()
+    const shared = resolved.clusterOptions?.redisOptions ?? {}
+    return (conn.client as Cluster).nodes('master').map((node) => ({ ...shared, host: node.options.host, port: node.options.port }))
+  }
+
   const engine: RedisEngine = {
     name: ENGINE_NAME,
     capabilities: REDIS_CAPABILITIES,
@@ -216,6 +229,21 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     delete(key) {
       return run('UNLINK', () => send(() => client.unlink(prefix + key))).then((n) => n > 0)
     },
+
+    readEntry(key) {
+      const k = prefix + key
+      // Sent back to back, so one round trip; PTTL is -1 without expiry, -2 when gone.
+      return run('GET', () => Promise.all([client.getBuffer(k), client.pttl(k)])).then(([bytes, pttl]) => {
+        const value = decodeReply(bytes)
+        return value === MISS ? MISS : { value, expiresAt: pttl >= 0 ? Date.now() + pttl : undefined }
+      })
+    },
+
+    watch(listener) {
+      return trackPrefix(trackedServers, prefix, listener, target)
+    },
+
+    ...leaseMethods(client, prefix, run),
 
     has(key) {
       return run('EXISTS', () => send(() => client.exists(prefix + key))).then((n) => n > 0)

@@ -13,6 +13,7 @@ import {
 import { type EncodeOptions, decodeValue, encodeValue, resolveCacheDir } from '@twat-cache/core/node'
 import { acquire, followReplacement, recoverFromCorruption, release, translate } from './connection.js'
 import { parseSqliteOptions } from './options.js'
+import { sharedMethods } from './shared.js'
 import { type Operations, type WriteSettings, prepareOperations, tick } from './statements.js'
 
 export { SCHEMA_VERSION } from './version.js'
@@ -28,6 +29,9 @@ export const SQLITE_CAPABILITIES: SyncCapabilities = Object.freeze({
   policies: Object.freeze(['lru', 'fifo', 'lfu', 'rr'] as const),
   structured: false,
   maxBytes: true,
+  // l1 polls `version()`; lock takes lease rows (shared.ts).
+  coherence: 'version',
+  lease: true,
 })
 
 /**
@@ -146,6 +150,7 @@ export function createSqliteEngine(config: SqliteEngineConfig = {}): SqliteEngin
     name: ENGINE_NAME,
     capabilities: SQLITE_CAPABILITIES,
     path,
+    ...sharedMethods(connection, namespace, (doing, op) => run(doing, Date.now(), true, op), (key) => engine.get(key)),
 
     get(key: string): unknown {
       const now = Date.now()

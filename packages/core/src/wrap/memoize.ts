@@ -3,6 +3,7 @@ import { ConfigurationError } from '../errors.js'
 import { warnOnce } from '../logger.js'
 import { defaultNamespace } from '../keys/namespace.js'
 import { type EngineNeeds, selectEngine, unknownEngine } from '../registry.js'
+import type { Tiers } from '../tiers/index.js'
 import type { AsyncEngine, Engine, EngineDefinition, SyncEngine } from '../types.js'
 import type { Step } from './pipeline.js'
 import { isClosed, watchClose } from './closed.js'
@@ -73,6 +74,11 @@ export interface MemoizeSetup {
    * engines). `mode` is `'sync'` for a sync function, which a sync engine must then serve.
    */
   createEngine?: (config: CacheConfig, namespace: string, mode: 'sync' | 'any') => Engine
+  /**
+   * `l1` and `lock` (tiers/index.ts), for wrappers that reach shared engines. Passed in, so a
+   * bundle with only `mcache` does not carry them; there, the options are a ConfigurationError.
+   */
+  tiers?: Tiers
 }
 
 const AsyncFunctionPrototype = Object.getPrototypeOf(async () => {})
@@ -99,34 +105,49 @@ export function makeCacher<C extends AnyFunction>(options: CacheOptions | undefi
 
 function openEngine(fn: AnyFunction, config: CacheConfig, setup: MemoizeSetup, namespace: string): Engine {
   const mode = isAsyncFunction(fn) ? 'any' : 'sync'
+  const { tiers } = setup
+  if ((config.l1 || config.lock) && !tiers) {
+    const issue = `l1 and lock are for shared engines, which ${setup.name} does not use: use acache, bcache or ucache`
+    throw new ConfigurationError(`invalid cache options:\n  - ${issue}`, { issues: [issue] })
+  }
   if (setup.createEngine) return setup.createEngine(engineView(config), namespace, mode)
   const needs = setup.chooseNeeds?.(config, fn) ?? setup.needs
   const definition = selectEngine(config, { ...needs, mode })
   setup.chosen?.(definition, needs)
+  const problems = tiers?.problems(config, definition, mode === 'sync' ? fn.name || 'anonymous' : undefined) ?? []
+  if (problems.length > 0) throw new ConfigurationError(`invalid cache options:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { issues: problems })
   const engineConfig = { ...engineView(config), namespace }
+  let engine: Engine
   try {
-    return definition.create(engineConfig)
+    engine = definition.create(engineConfig)
   } catch (error) {
     if (!setup.reopen) throw error
-    return setup.reopen(definition, engineConfig)
+    engine = setup.reopen(definition, engineConfig)
   }
+  return config.l1 ? tiers!.tiered(engine, config.l1, { ttl: engineConfig.ttl }) : engine
 }
 
 function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: MemoizeSetup, perInstance: boolean): Cached<F> {
   const namespace = config.namespace ?? defaultNamespace(fn)
   const engine = openEngine(fn, config, setup, namespace)
   watchClose(engine)
+  const syncEngine = engine.capabilities.mode === 'sync'
   const counters: Counters = { hits: 0, misses: 0, written: 0, stale: 0, refreshes: 0, errors: 0 }
   const context: StepContext = {
     name: fn.name || 'anonymous',
     namespace,
     config,
     engine,
-    sync: engine.capabilities.mode === 'sync',
+    // Waiting for another process's lease is async, so a locked function's store is too.
+    sync: syncEngine && config.lock === undefined,
     counters,
   }
+  // The steps under the lock see the engine's own mode.
+  const below: StepContext = context.sync === syncEngine ? context : { ...context, sync: syncEngine }
   const steps: readonly Step[] = [...(setup.steps ?? []), hardTimeoutStep]
-  const store = steps.reduce<Store>((inner, step) => step(inner, context), engine)
+  let store = steps.reduce<Store>((inner, step) => step(inner, below), engine)
+  // The lock is outermost: only cachedCall calls `claim` and knows when a run ends (`abandon`).
+  if (config.lock) store = setup.tiers!.lock(config.lock)(store, context)
   const keyFor = keyBuilder(config.key, perInstance, engine)
   const run = config.hardTimeout === undefined ? fn : withHardTimeout(fn, config.hardTimeout, context.name)
   const stage = entries(run, store, context)
@@ -144,9 +165,9 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
   let reported: number | undefined
   let counting = false
   const size = (): number | undefined => {
-    if (!engine.size) return context.sync ? Math.min(counters.written, config.maxsize) : undefined
+    if (!engine.size) return syncEngine ? Math.min(counters.written, config.maxsize) : undefined
     try {
-      if (context.sync) return (engine as SyncEngine).size!()
+      if (syncEngine) return (engine as SyncEngine).size!()
       if (!counting) {
         counting = true
         ;(engine as AsyncEngine).size!().then(

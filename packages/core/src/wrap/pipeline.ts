@@ -16,6 +16,17 @@ export interface Store {
   get(key: string): unknown
   /** `options.ttl` is the engine's TTL for this entry (freshness keeps entries until `staleUntil`). */
   set(key: string, value: unknown, options?: SetOptions): unknown
+  /**
+   * The read before a run (`cachedCall` only; `cachePeek` and refreshes use `get`): like `get`,
+   * but on a miss it may wait for another process to compute the key, or take the right to
+   * compute it itself (the lock step). Only the outermost step may define it.
+   */
+  claim?(key: string): unknown
+  /**
+   * The run that `claim` answered `MISS` for is over and nothing more will be written by it (it
+   * failed, its value is not stored, or its write is done): a lock step gives back its lease.
+   */
+  abandon?(key: string): void
 }
 
 /** The counters behind `cacheInfo()`; steps may add their own fields. */
@@ -111,6 +122,7 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
       return value
     } finally {
       inflight.delete(key)
+      store.abandon?.(key)
     }
   }
   function run(self: unknown, key: string, args: unknown[]): unknown {
@@ -120,6 +132,7 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
     try {
       result = fn.apply(self, args)
     } catch (error) {
+      store.abandon?.(key)
       return fail(key, error)
     }
     // An async store's write is always awaited (in `settle`), so its failure is the caller's.
@@ -145,6 +158,8 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
     failed(context, key, error)
     throw error
   }
+  // A lock step's read before a run; `get` for every other store.
+  const claim: (key: string) => unknown = store.claim ? (key) => store.claim!(key) : (key) => store.get(key)
   function joined(key: string): Promise<unknown> | undefined {
     const pending = returnsPromise ? inflight.get(key) : undefined
     if (pending) counters.hits++
@@ -166,7 +181,7 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
   async function lookup(self: unknown, key: string, args: unknown[]): Promise<unknown> {
     let stored: unknown
     try {
-      stored = await store.get(key)
+      stored = await claim(key)
     } catch (error) {
       return fail(key, error)
     }

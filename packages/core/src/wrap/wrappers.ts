@@ -2,6 +2,7 @@ import type { CacheConfig, CacheOptions } from '../config.js'
 import { warnOnce } from '../logger.js'
 import type { EngineNeeds } from '../registry.js'
 import type { EngineDefinition } from '../types.js'
+import { TIERS as tiers } from '../tiers/index.js'
 import { degrading, reopening } from './degrade.js'
 import { type AnyFunction, type AsyncFunction, type Cacher, isAsyncFunction, makeCacher } from './memoize.js'
 
@@ -18,12 +19,12 @@ export function mcache(options?: CacheOptions): Cacher {
 
 /** Memoize on disk, SQLite first. Chain: `engine` → sqlite → flat-cache → the mcache chain. */
 export function bcache(options?: CacheOptions): Cacher {
-  return makeCacher(options, { name: 'bcache', needs: { chain: 'disk' }, chosen: warnIfNotPersistent('bcache') })
+  return makeCacher(options, { name: 'bcache', needs: { chain: 'disk' }, chosen: warnIfNotPersistent('bcache'), tiers })
 }
 
 /** Memoize in files. Chain: `engine` → flat-cache → sqlite → the mcache chain. */
 export function fcache(options?: CacheOptions): Cacher {
-  return makeCacher(options, { name: 'fcache', needs: { chain: 'file' }, chosen: warnIfNotPersistent('fcache') })
+  return makeCacher(options, { name: 'fcache', needs: { chain: 'file' }, chosen: warnIfNotPersistent('fcache'), tiers })
 }
 
 /**
@@ -31,7 +32,7 @@ export function fcache(options?: CacheOptions): Cacher {
  * the mcache chain. Concurrent calls share one in-flight promise; rejections are never cached.
  */
 export function acache(options?: CacheOptions): Cacher<AsyncFunction> {
-  return makeCacher(options, { name: 'acache', needs: { chain: 'async' } })
+  return makeCacher(options, { name: 'acache', needs: { chain: 'async' }, tiers })
 }
 
 /**
@@ -40,7 +41,7 @@ export function acache(options?: CacheOptions): Cacher<AsyncFunction> {
  * the engine is retried later).
  */
 export function ucache(options?: CacheOptions): Cacher {
-  return makeCacher(options, { name: 'ucache', needs: { chain: 'memory' }, steps: [degrading], reopen: reopening, chooseNeeds: universalNeeds, chosen: warnIfNotPersistent('ucache') })
+  return makeCacher(options, { name: 'ucache', needs: { chain: 'memory' }, steps: [degrading], reopen: reopening, chooseNeeds: universalNeeds, chosen: warnIfNotPersistent('ucache'), tiers })
 }
 
 /** ucache's choice: redis settings → redis; disk settings → the bcache/fcache chain; async → acache. */

@@ -1,0 +1,227 @@
+/**
+ * l1 coherence and lock leases across real processes on a real redis-server (standalone and a
+ * one-node Cluster): each child is a bundled process driven over stdin (fixtures/tier-child.ts).
+ */
+import { type TieredEngine, acache, resetWarnings, ucache } from '@twat-cache/core'
+import { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createRedisEngine } from '../src/engine.js'
+import '../src/index.js'
+import { lockKey } from '../src/lease.js'
+import { Child, bundleTierChild, stampedeCases } from './fixtures/driver.js'
+import { type RedisServer, freePort, redisSkipReason, startRedis } from './redis-server.js'
+
+const skip = redisSkipReason()
+if (skip) console.warn(`[redis tier tests] skipped: ${skip}`)
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Polls `check` until it is true; fails after `ms` (the coherence bound the contract states). */
+async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
+  // performance.now, not Date: a test may fake Date.
+  const start = performance.now()
+  while (!(await check())) {
+    if (performance.now() - start > ms) throw new Error(`not within ${ms} ms`)
+    await sleep(2)
+  }
+  return performance.now() - start
+}
+
+let bundle: string
+const children: Child[] = []
+const spawnChild = (redis: unknown, namespace: string, lock: unknown, onRun?: (c: Child) => void) => {
+  const child = new Child(bundle, [JSON.stringify(redis), namespace, JSON.stringify(lock)], onRun)
+  children.push(child)
+  return child
+}
+beforeAll(async () => {
+  if (!skip) bundle = await bundleTierChild()
+})
+afterEach(async () => {
+  await Promise.all(children.splice(0).map((c) => c.stop()))
+})
+
+describe.skipIf(skip !== undefined)('l1 on Redis, two processes', () => {
+  let server: RedisServer
+  beforeAll(async () => {
+    server = await startRedis()
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  it('a write, a delete and a clear in process A leave process B’s L1 within the bound', async () => {
+    const a = createRedisEngine({ namespace: 'coh', redis: { url: server.url } })
+    const b = spawnChild({ url: server.url }, 'coh', true)
+    try {
+      await a.set('k', 'v1')
+      // The watch goes live shortly after the first call; until then L1 is bypassed.
+      await within(1000, async () => (await b.value({ op: 'get', key: 'k' })) === 'v1' && (await b.value({ op: 'inL1', key: 'k' })) === true)
+      await a.set('k', 'v2')
+      await within(1000, async () => (await b.value({ op: 'inL1', key: 'k' })) === false)
+      expect(await b.value({ op: 'get', key: 'k' })).toBe('v2')
+      await within(1000, async () => (await b.value({ op: 'get', key: 'k' })) === 'v2' && (await b.value({ op: 'inL1', key: 'k' })) === true)
+      await a.delete('k')
+      await within(1000, async () => (await b.value({ op: 'inL1', key: 'k' })) === false)
+      expect(await b.value({ op: 'get', key: 'k' })).toBeNull()
+      await a.set('k', 'v3')
+      await within(1000, async () => (await b.value({ op: 'get', key: 'k' })) === 'v3' && (await b.value({ op: 'inL1', key: 'k' })) === true)
+      await a.clear()
+      await within(1000, async () => (await b.value({ op: 'inL1', key: 'k' })) === false)
+      expect(await b.value({ op: 'get', key: 'k' })).toBeNull()
+    } finally {
+      await a.close()
+    }
+  })
+
+  it('l1 honours stale windows: a stale L1 entry is served stale once and refreshed; another process’s write still drops it', async () => {
+    // Only Date is faked (the envelope's and L1's clock); sockets and timers stay real.
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const a = spawnChild({ url: server.url }, 'l1-swr', true)
+    let runs = 0
+    const f = acache({ engine: 'redis', redis: { url: server.url }, namespace: 'l1-swr', ttl: '1s', staleWhileRevalidate: '1m', l1: true })(async (id: string) => {
+      runs++
+      return `${id} v${runs}`
+    })
+    const { l1 } = f.engine as unknown as TieredEngine
+    try {
+      expect(await f('k')).toBe('k v1')
+      // The watch goes live after the first read; from then on a read promotes into L1.
+      await within(1000, async () => (await f('k')) === 'k v1' && l1.size() === 1)
+      const [key] = l1.keys()
+      vi.setSystemTime(Date.now() + 1500)
+      // Stale, read from L1: answered at once with the old value; one refresh in the background.
+      expect(l1.has(key!)).toBe(true)
+      expect(await f('k')).toBe('k v1')
+      await within(1000, async () => runs === 2 && l1.has(key!))
+      expect(await f('k')).toBe('k v2')
+      expect(f.cacheInfo()).toMatchObject({ stale: 1, refreshes: 1 })
+      expect(runs).toBe(2)
+
+      // Process A writes the entry (an envelope, fresh for a minute): B's L1 copy goes.
+      const now = Date.now()
+      const envelope = { $twatCache: 1, value: 'k by A', createdAt: now, expiresAt: now + 60_000, staleUntil: now + 120_000 }
+      expect(await a.value({ op: 'set', key, value: envelope })).toBeNull()
+      await within(1000, async () => !l1.has(key!))
+      expect(await f('k')).toBe('k by A')
+      expect(runs).toBe(2)
+    } finally {
+      vi.useRealTimers()
+      await f.engine.close()
+    }
+  })
+
+  it('Redis killed and restarted: B never serves a value A deleted while B’s subscriber was down', async () => {
+    const a = createRedisEngine({ namespace: 'restart', redis: { url: server.url } })
+    const b = spawnChild({ url: server.url }, 'restart', true)
+    try {
+      await a.set('k', 'old')
+      await within(1000, async () => (await b.value({ op: 'get', key: 'k' })) === 'old' && (await b.value({ op: 'inL1', key: 'k' })) === true)
+      await server.kill()
+      await server.restart()
+      // The restarted server is empty: 'old' is gone, as if A had deleted it while B was cut off.
+      await within(5000, async () => {
+        try {
+          await a.set('other', 1)
+          return true
+        } catch {
+          return false
+        }
+      })
+      await a.delete('k')
+      for (let i = 0; i < 50; i++) {
+        const reply = await b.send({ op: 'get', key: 'k' })
+        // While B reconnects its reads may fail (as without l1); they never answer 'old'.
+        expect(reply.value).not.toBe('old')
+        await sleep(10)
+      }
+      expect(await b.value({ op: 'inL1', key: 'k' })).toBe(false)
+      await within(5000, async () => (await b.send({ op: 'get', key: 'k' })).value === null)
+    } finally {
+      await a.close()
+    }
+  })
+})
+
+describe.skipIf(skip !== undefined)('Redis down with l1 and lock', () => {
+  it('at start and mid-run: calls keep returning correct values, with no unhandled rejection', async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    resetWarnings()
+    const port = await freePort()
+    let runs = 0
+    const square = ucache({ engine: 'redis', redis: { port, options: { connectTimeout: 200 } }, namespace: 'down', l1: true, lock: { ttl: 2000, wait: 1000 } })(
+      async (n: number) => {
+        runs++
+        return n * n
+      },
+    )
+    let server: RedisServer | undefined
+    try {
+      // Nothing listens on the port yet.
+      expect(await Promise.all([square(3), square(3), square(4)])).toEqual([9, 9, 16])
+      server = await startRedis({ port })
+      const raw = new Redis(port, '127.0.0.1')
+      // Caching resumes by itself once Redis is up.
+      await within(5000, async () => {
+        expect(await square(5)).toBe(25)
+        return (await raw.keys('twat-cache:down:*')).length > 0
+      })
+      raw.disconnect()
+      for (let i = 0; i < 20; i++) expect(await square(i)).toBe(i * i)
+      await server.kill()
+      for (let i = 0; i < 20; i++) expect(await square(i)).toBe(i * i)
+      await server.restart()
+      for (let i = 0; i < 20; i++) expect(await square(i)).toBe(i * i)
+      expect(runs).toBeGreaterThan(0)
+      await sleep(50)
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+      await square.engine.close()
+      await server?.stop()
+    }
+  })
+})
+
+/** Four processes × 250 callers of one cold key, then the holder SIGKILLed mid-run. */
+function describeStampede(topology: string, start: () => Promise<{ server: RedisServer; redis: Record<string, unknown> }>) {
+  describe.skipIf(skip !== undefined)(`lock on Redis ${topology}`, () => {
+    let server: RedisServer
+    let redis: Record<string, unknown>
+    beforeAll(async () => {
+      ;({ server, redis } = await start())
+    })
+    afterAll(async () => {
+      await server?.stop()
+    })
+
+    stampedeCases((namespace, lock, onRun) => spawnChild(redis, `${namespace}-${topology}`, lock, onRun))
+  })
+}
+
+describeStampede('standalone', async () => {
+  const server = await startRedis()
+  return { server, redis: { url: server.url } }
+})
+describeStampede('Cluster', async () => {
+  const server = await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1'] })
+  const raw = new Redis(server.port, server.host)
+  try {
+    await raw.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383')
+    for (let i = 0; i < 100 && !/cluster_state:ok/.test(String(await raw.call('CLUSTER', 'INFO'))); i++) await sleep(50)
+  } finally {
+    raw.disconnect()
+  }
+  return { server, redis: { cluster: [{ host: server.host, port: server.port }] } }
+})
+
+describe('lease keys', () => {
+  it('sit in the entry’s hash slot, outside every namespace prefix', async () => {
+    const { default: slot } = await import('cluster-key-slot')
+    for (const key of ['twat-cache:ns:a', 'twat-cache:ns:{x}y', 'p:a}b{', 'x']) {
+      expect(slot(lockKey(key))).toBe(slot(key))
+      expect(lockKey(key).startsWith('{')).toBe(true)
+    }
+  })
+})
