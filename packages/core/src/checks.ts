@@ -15,3 +15,13 @@ export function folderNameProblem(name: string): string | undefined {
 /** `engine` and its alias `preferredEngine` both given, with different names. */
 export const enginesDisagree = (o: { engine?: unknown; preferredEngine?: unknown }): boolean =>
   o.engine !== undefined && o.preferredEngine !== undefined && o.engine !== o.preferredEngine
+
+/** Longest tag accepted (§13). */
+export const MAX_TAG_LENGTH = 256
+
+/** `undefined` if `tag` is a valid tag (a non-empty string of at most 256 characters), else what was expected. */
+export function tagProblem(tag: unknown): string | undefined {
+  if (typeof tag !== 'string' || tag === '') return 'expected a non-empty string'
+  if (tag.length > MAX_TAG_LENGTH) return `expected a tag of at most ${MAX_TAG_LENGTH} characters`
+  return undefined
+}

@@ -1,6 +1,6 @@
 import { DURATION_EXPECTED, toMilliseconds } from './duration.js'
 import { ConfigurationError } from './errors.js'
-import { enginesDisagree, folderNameProblem } from './checks.js'
+import { enginesDisagree, folderNameProblem, tagProblem } from './checks.js'
 import type { cacheConfigSchema, redisSchema, serializerSchema } from './schema.js'
 import type { Policy } from './types.js'
 import type * as z from 'zod/mini'
@@ -9,10 +9,16 @@ import type * as z from 'zod/mini'
 export const DEFAULT_MAXSIZE = 1000
 
 /** What users pass to `mcache`, `bcache`, ... and `createCacheConfig` (typed from the zod schema). */
-export type CacheOptions = Omit<z.input<typeof cacheConfigSchema>, 'ttl'> & {
+export type CacheOptions = Omit<z.input<typeof cacheConfigSchema>, 'ttl' | 'tags'> & {
   /** Time to live: milliseconds, or `'500ms' | '30s' | '5m' | '1h' | '1d'`. Omit for no expiry. */
   ttl?: number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}` | undefined
+  /** Tags of every entry: a list, or computed from the value and the arguments (§13). */
+  tags?: TagsOption | undefined
 }
+
+/** The `tags` option: static tags, or a function of the value and the call's arguments. */
+// biome-ignore lint: `any` lets every function's value and argument types through.
+export type TagsOption = readonly string[] | ((value: any, ...args: any[]) => readonly string[])
 export type RedisOptions = z.output<typeof redisSchema>
 export type CompressOptions = { algorithm: 'gzip' | 'brotli' | 'deflate'; level?: number | undefined; threshold: number }
 export type SerializerOption = z.output<typeof serializerSchema>
@@ -34,6 +40,7 @@ export interface CacheConfig {
   readonly serializer?: SerializerOption | undefined
   readonly redis?: RedisOptions | undefined
   readonly key?: ((...args: never[]) => string) | undefined
+  readonly tags?: TagsOption | undefined
   readonly engineOptions?: Record<string, unknown> | undefined
 }
 
@@ -119,6 +126,7 @@ function report(rule: Rule, value: unknown, path: string, issues: string[]): voi
 const port = int(1, 65535)
 const node = strict({ host: nonEmpty, port }, undefined, ['host', 'port'])
 const duration: Rule = (v) => (toMilliseconds(v) === undefined ? DURATION_EXPECTED : undefined)
+const tag: Rule = (v) => tagProblem(v)
 const folderName: Rule = (v) => (typeof v === 'string' ? folderNameProblem(v) : 'expected a string')
 
 /** Mirrors `cacheConfigSchema` in schema.ts field for field (a test keeps them in step). */
@@ -158,6 +166,7 @@ export const CONFIG_RULES: Record<string, Rule> = {
     options: record,
   }),
   key: fn,
+  tags: either(fn, list(tag)),
   engineOptions: record,
 }
 const checkOptions = strict(CONFIG_RULES, 'cache options must be an object')

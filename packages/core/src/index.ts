@@ -10,6 +10,10 @@ export type {
   SetOptions,
   SyncCapabilities,
   SyncEngine,
+  SyncTagMethods,
+  AsyncTagMethods,
+  TagMark,
+  TagState,
 } from './types.js'
 export { MISS } from './types.js'
 export {
@@ -33,6 +37,7 @@ export {
   type EngineConfig,
   type RedisOptions,
   type SerializerOption,
+  type TagsOption,
   DEFAULT_MAXSIZE,
   createCacheConfig,
   folderNameProblem,
@@ -67,6 +72,8 @@ export {
 export type { AnyFunction, AsyncFunction, CacheControls, Cached, Cacher } from './wrap/memoize.js'
 export { acache, bcache, fcache, mcache, ucache } from './wrap/wrappers.js'
 export { type CacheInfo, type CacheStatsEntry, clearCache, getStats } from './wrap/stats.js'
+export { type TagsOptions, expireTags, invalidateTags } from './wrap/tags-api.js'
+export { createTagRegistry } from './wrap/tag-registry.js'
 export { CacheContext, type ScopedEngine, engineContext, getOrCreateEngine } from './context.js'
 export * from './selection/index.js'
 export {

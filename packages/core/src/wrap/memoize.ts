@@ -7,6 +7,8 @@ import { isClosed, watchClose } from './closed.js'
 import { keyBuilder } from './keying.js'
 import { type AnyFunction, type Counters, type Step, type StepContext, type Store, cachedCall } from './pipeline.js'
 import { type CacheInfo, track } from './stats.js'
+import { enveloping } from './envelope-step.js'
+import { tagging } from './tags.js'
 
 export type { AnyFunction } from './pipeline.js'
 export type AsyncFunction = (...args: any[]) => PromiseLike<unknown>
@@ -110,7 +112,12 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
     sync: engine.capabilities.mode === 'sync',
     counters,
   }
-  const store = (setup.steps ?? []).reduce<Store>((inner, step) => step(inner, context), engine)
+  // Tagged functions store envelopes; the tag check sits right above the engine, under the
+  // wrapper's own steps (so ucache's degradation also absorbs a failed tag read).
+  const steps = config.tags === undefined ? (setup.steps ?? []) : [tagging, enveloping, ...(setup.steps ?? [])]
+  // The engine's third `set` parameter is its SetOptions, not the call's arguments.
+  const base: Store = { get: engine.get.bind(engine), set: (key, value) => engine.set(key, value) }
+  const store = steps.reduce<Store>((inner, step) => step(inner, context), base)
   const keyFor = keyBuilder(config.key, perInstance, engine)
   const cached = cachedCall(fn, store, keyFor, context, isAsyncFunction(fn))
 
@@ -137,6 +144,7 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
   const tracked = {
     name: context.name,
     namespace,
+    engine,
     info,
     closed,
     async clear() {

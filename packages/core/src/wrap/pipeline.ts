@@ -13,7 +13,8 @@ export type AnyFunction = (...args: any[]) => any
  */
 export interface Store {
   get(key: string): unknown
-  set(key: string, value: unknown): unknown
+  /** `args` are the call's arguments, for steps that derive something from them (tags). */
+  set(key: string, value: unknown, args?: readonly unknown[]): unknown
 }
 
 /** The counters behind `cacheInfo()`; steps may add their own fields. */
@@ -65,10 +66,10 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
   let returnsPromise = asyncFn || !sync
 
   // `await` comes first, so the `finally` always runs after the caller registered the promise.
-  async function settle(key: string, result: unknown): Promise<unknown> {
+  async function settle(key: string, result: unknown, args: unknown[]): Promise<unknown> {
     try {
       const value = await result
-      await store.set(key, value)
+      await store.set(key, value, args)
       counters.written++
       return value
     } finally {
@@ -80,12 +81,12 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
     const result = fn.apply(self, args)
     // An async store's write is always awaited (in `settle`), so its failure is the caller's.
     if (sync && !isThenable(result)) {
-      store.set(key, result)
+      store.set(key, result, args)
       counters.written++
       return result
     }
     returnsPromise = true
-    const pending = settle(key, result)
+    const pending = settle(key, result, args)
     inflight.set(key, pending)
     return pending
   }
