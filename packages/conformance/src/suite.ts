@@ -5,6 +5,7 @@ import { evictionCases } from './cases/eviction.js'
 import { lifecycleCases } from './cases/lifecycle.js'
 import { maxBytesCases } from './cases/max-bytes.js'
 import { sharingCases } from './cases/sharing.js'
+import { tagCases } from './cases/tags.js'
 import { ttlCases } from './cases/ttl.js'
 import { valueCases } from './cases/values.js'
 import { Harness } from './harness.js'
@@ -22,6 +23,7 @@ export function defineSuite(options: DescribeEngineOptions): void {
     describe('ttl', () => ttlCases(h))
     describe('eviction', () => evictionCases(h))
     describe('maxBytes', () => maxBytesCases(h))
+    describe('tags', () => tagCases(h))
     describe('lifecycle', () => lifecycleCases(h))
     describe('after close', () => closedCases(h))
   })

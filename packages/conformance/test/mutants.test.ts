@@ -60,6 +60,12 @@ const EXPECTED_FAILURES: Record<string, string[]> = {
   'closed-sync-rejects': ['after close(), get fails with EngineClosedError', 'close() again is a no-op, and the engine stays closed'],
   'bytes-ignored': ['maxBytes bounds the stored size by evicting', 'maxBytes: an entry larger than the bound is never stored'],
   'oversize-kept': ['maxBytes: an entry larger than the bound is never stored'],
+  'tags-missing': ['tag methods: present when declared, sync or async as the engine'],
+  'tags-phantom': ['readTags of tags never marked reads zeros'],
+  'tags-last-wins': ['readTags returns the latest invalidation and expiry among the tags; an older mark never lowers them'],
+  'tags-per-namespace': ['tag state is store-wide: other namespaces (and other instances on the store) see the marks'],
+  'tags-truncated': ['tags are compared whole, whatever characters they hold'],
+  'tags-closed-open': ['after close(), tag methods fail with EngineClosedError'],
 }
 
 interface Report {

@@ -14,6 +14,7 @@ import { type EncodeOptions, decodeValue, encodeValue, resolveCacheDir } from '@
 import { acquire, followReplacement, recoverFromCorruption, release, translate } from './connection.js'
 import { parseSqliteOptions } from './options.js'
 import { type Operations, type WriteSettings, prepareOperations, tick } from './statements.js'
+import { sqliteTagMethods } from './tags.js'
 
 export { SCHEMA_VERSION } from './version.js'
 export { type ResolvedSqliteOptions, type SqliteEngineOptions, parseSqliteOptions, sqliteOptionsSchema } from './options.js'
@@ -28,6 +29,7 @@ export const SQLITE_CAPABILITIES: SyncCapabilities = Object.freeze({
   policies: Object.freeze(['lru', 'fifo', 'lfu', 'rr'] as const),
   structured: false,
   maxBytes: true,
+  tags: true,
 })
 
 /**
@@ -140,12 +142,15 @@ export function createSqliteEngine(config: SqliteEngineConfig = {}): SqliteEngin
     }
   }
 
+  const tagMethods = sqliteTagMethods(connection, (doing, now, isWrite, op) => run(doing, now, isWrite, () => op()))
+
   const isLive = (expiresAt: number | null | undefined): boolean => expiresAt !== undefined && (expiresAt === null || expiresAt > Date.now())
 
   const engine: SqliteEngine = {
     name: ENGINE_NAME,
     capabilities: SQLITE_CAPABILITIES,
     path,
+    ...tagMethods,
 
     get(key: string): unknown {
       const now = Date.now()
