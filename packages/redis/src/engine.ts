@@ -14,6 +14,7 @@ import { decodeValue, encodeValue } from '@twat-cache/core/node'
 import type { Cluster, Redis } from 'ioredis'
 import { type RedisClient, openConnection } from './connection.js'
 import { type RedisConnectionOptions, type RedisEngineExtraOptions, resolveConnection } from './options.js'
+import { redisTagMethods } from './tags.js'
 
 export const ENGINE_NAME = 'redis'
 
@@ -28,6 +29,7 @@ export const REDIS_CAPABILITIES: AsyncCapabilities = Object.freeze({
   ttl: 'native',
   policies: Object.freeze([]) as readonly [],
   structured: false,
+  tags: true,
 })
 
 /**
@@ -186,6 +188,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     name: ENGINE_NAME,
     capabilities: REDIS_CAPABILITIES,
     prefix,
+    ...redisTagMethods({ client, keyPrefix: resolved.keyPrefix, run, send }),
     get client() {
       return conn.client
     },
