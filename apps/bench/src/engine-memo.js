@@ -25,3 +25,21 @@ export function engineMemo(engine, fn, isAsync = engine.capabilities.mode === 'a
   memo.close = () => engine.close()
   return memo
 }
+
+/**
+ * The floor for memoizing: a Map keyed by JSON.stringify(args), no features. With `max`, the
+ * oldest key goes first (Maps iterate in insertion order), so its miss path evicts as mcache's
+ * does and a long race does not fill the heap.
+ */
+export function mapMemo(fn, max = Number.POSITIVE_INFINITY) {
+  const map = new Map()
+  return (...args) => {
+    const key = JSON.stringify(args)
+    const hit = map.get(key)
+    if (hit !== undefined) return hit
+    const value = fn(...args)
+    if (map.size >= max) map.delete(map.keys().next().value)
+    map.set(key, value)
+    return value
+  }
+}

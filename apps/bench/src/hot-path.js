@@ -3,42 +3,32 @@
 // 1,000 cached argument sets; then a stampede of 1,000 callers on one cold 20 ms function.
 import { mcache } from '@twat-cache/core'
 import { LRUCache } from 'lru-cache'
+import { mapMemo } from './engine-memo.js'
+
+export { mapMemo }
 import { compileLoop, median, pairedRatio, printRace, race, recordTable, recordTarget, sleep } from './harness.js'
 
-const SETS = 1_000
-const sets = Array.from({ length: SETS }, (_, id) => [id, { a: id * 2, b: id % 13 }])
+export const SETS = 1_000
+export const sets = Array.from({ length: SETS }, (_, id) => [id, { a: id * 2, b: id % 13 }])
 
-const f = (id, o) => id * 3 + o.a - o.b
-const fAsync = async (id, o) => id * 3 + o.a - o.b
-
-/** The floor: what a hand-written memoizer with no features costs. */
-function mapMemo(fn) {
-  const map = new Map()
-  return (...args) => {
-    const key = JSON.stringify(args)
-    const hit = map.get(key)
-    if (hit !== undefined) return hit
-    const value = fn(...args)
-    map.set(key, value)
-    return value
-  }
-}
+export const f = (id, o) => id * 3 + o.a - o.b
+export const fAsync = async (id, o) => id * 3 + o.a - o.b
 
 function lruMemo(fn) {
   const lru = new LRUCache({ max: SETS * 2, memoMethod: (_key, _stale, { context }) => fn(...context) })
   return (...args) => lru.memo(JSON.stringify(args), { context: args })
 }
 
-function lruFetch(fn) {
+export function lruFetch(fn) {
   const lru = new LRUCache({ max: SETS * 2, fetchMethod: (_key, _stale, { context }) => fn(...context) })
   return (...args) => lru.fetch(JSON.stringify(args), { context: args })
 }
 
-const syncStep = 'const s = sets[i % sets.length]; sum += call(s[0], s[1])'
-const asyncStep = 'const s = sets[i % sets.length]; sum += await call(s[0], s[1])'
+export const syncStep = 'const s = sets[i % sets.length]; sum += call(s[0], s[1])'
+export const asyncStep = 'const s = sets[i % sets.length]; sum += await call(s[0], s[1])'
 
 /** A contender: its own compiled loop bound to its own memoized function. */
-function contender(name, call, isAsync) {
+export function contender(name, call, isAsync) {
   const loop = compileLoop(isAsync ? asyncStep : syncStep, isAsync)
   return { name, call, run: (n, start) => loop(call, sets, n, start) }
 }

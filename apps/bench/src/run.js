@@ -21,9 +21,11 @@ import { fileURLToPath } from 'node:url'
 const SUITES = {
   peers: { module: './peers.js', issue: 7, title: 'twat-cache against the peer libraries' },
   'hot-path': { module: './hot-path.js', issue: 2, title: 'The memoized hot path' },
+  memory: { module: './memory.js', issue: 16, title: 'The built-in memory engine against lru-cache and Map' },
   engines: { module: './engines.js', issue: 3, title: 'In-memory engines against the raw libraries' },
   persistent: { module: './persistent.js', issue: 4, title: 'SQLite and flat-cache against the raw libraries' },
   redis: { module: './redis.js', issue: 5, title: 'Redis round trips against raw ioredis' },
+  freshness: { module: './freshness.js', issue: 11, title: 'Freshness and cache events on the hit path' },
 }
 const RESULT_PREFIX = 'BENCH_RESULT '
 const here = dirname(fileURLToPath(import.meta.url))

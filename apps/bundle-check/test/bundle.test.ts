@@ -10,6 +10,8 @@ import { BUILD_TIMEOUT_MS, ROOT, ensureBuilt, nodeBuiltinReferences } from './bu
 
 /** ARCHITECTURE.md §11 / issue 2: a consumer importing only `mcache`, min+gzip. */
 const MCACHE_BUDGET_BYTES = 8192
+/** Issue 15: `acache` with the idb or the cloudflare-kv engine registered, min+gzip. */
+const PERSISTENT_EDGE_BUDGET_BYTES = 12 * 1024
 
 interface Bundle {
   code: string
@@ -84,8 +86,25 @@ export const runCount = () => runs
 export const square = mcache({ maxsize: 100 })(function square(n) { runs++; return n * n })
 `
 
+const ACACHE_WITH_IDB = `
+import { acache } from '@twat-cache/core'
+import '@twat-cache/idb'
+export const getUser = acache({ ttl: '10m', maxsize: 500 })(async function getUser(id) { return { id } })
+`
+
+const ACACHE_WITH_KV = `
+import { acache } from '@twat-cache/core'
+import '@twat-cache/cloudflare'
+export default {
+  async fetch(request, env) {
+    const getUser = acache({ ttl: '10m', engineOptions: { kv: env.CACHE } })(async function getUser(id) { return { id } })
+    return Response.json(await getUser('1'))
+  },
+}
+`
+
 beforeAll(() => {
-  ensureBuilt(['core', 'lru'])
+  ensureBuilt(['core', 'lru', 'idb', 'cloudflare'])
   workDir = mkdtempSync(join(tmpdir(), 'twat-bundle-'))
 }, BUILD_TIMEOUT_MS)
 
@@ -190,5 +209,30 @@ describe('a browser consumer importing mcache and registering @twat-cache/lru', 
       `console.log(JSON.stringify({ values: [m.square(7), m.square(7)], runs: m.runCount(), info: m.square.cacheInfo() }))`,
     )
     expect(result).toEqual({ values: [49, 49], runs: 1, info: { hits: 1, misses: 1, size: 1, maxsize: 100, engine: 'lru' } })
+  })
+})
+
+describe.each([
+  ['idb', '@twat-cache/idb', ACACHE_WITH_IDB],
+  ['cloudflare-kv', '@twat-cache/cloudflare', ACACHE_WITH_KV],
+])('a consumer of acache registering %s', (engine, pkg, source) => {
+  let bundle: Bundle
+  beforeAll(async () => {
+    bundle = await bundleConsumer(`acache-${engine}`, source)
+    console.log(`bundle acache + ${pkg}: ${bundle.gzipBytes} bytes min+gzip (${bundle.code.length} bytes min; budget ${PERSISTENT_EDGE_BUDGET_BYTES})`)
+  })
+
+  it('bundles the built engine and no Node built-in', () => {
+    expect(bundle.inputs.some((input) => input.startsWith(`packages/${pkg.slice('@twat-cache/'.length)}/dist/`))).toBe(true)
+    expect(nodeBuiltinReferences(bundle.code)).toEqual([])
+    expect(bundle.inputs.filter((input) => input.startsWith('packages/core/dist/node/'))).toEqual([])
+  })
+
+  it(`is at most ${PERSISTENT_EDGE_BUDGET_BYTES} bytes min+gzip`, () => {
+    expect(bundle.gzipBytes).toBeLessThanOrEqual(PERSISTENT_EDGE_BUDGET_BYTES)
+  })
+
+  it('keeps the registering side effect', () => {
+    expect(bundle.code).toContain(JSON.stringify(engine))
   })
 })

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DOCS, ROOT, anchors, codeBlocks, isExternal, links, markdownFiles, read, rel, tableRows } from './markdown.js'
@@ -9,6 +9,11 @@ const files = markdownFiles()
 const enginePackages = readdirSync(join(ROOT, 'packages'))
   .filter((dir) => existsSync(join(ROOT, 'packages', dir, 'src', 'engine.ts')))
   .sort()
+/** The engine a package registers (its `ENGINE_NAME`), e.g. `cloudflare-kv` for packages/cloudflare. */
+const engineOf = (dir: string): string =>
+  /export const ENGINE_NAME = '([^']+)'/.exec(readFileSync(join(ROOT, 'packages', dir, 'src', 'engine.ts'), 'utf8'))?.[1] ?? dir
+const packageOf = new Map([['memory', '@twat-cache/core'], ...enginePackages.map((dir) => [engineOf(dir), `@twat-cache/${dir}`] as const)])
+const engineNames = [...packageOf.keys()]
 
 /** A relative link resolved to a path and an anchor (`undefined` when there is none). */
 function resolveLink(from: string, target: string): { path: string; anchor: string | undefined } {
@@ -80,7 +85,7 @@ describe('engine catalog (docs/engines/README.md)', () => {
   })
 
   it('has a row and a page for the built-in memory engine and for every engine package', () => {
-    for (const engine of ['memory', ...enginePackages]) {
+    for (const engine of engineNames) {
       expect(rowOf(engine), `catalog row for ${engine}`).toBeDefined()
       expect(existsSync(join(DOCS, 'engines', `${engine}.md`)), `docs/engines/${engine}.md`).toBe(true)
     }
@@ -90,7 +95,7 @@ describe('engine catalog (docs/engines/README.md)', () => {
     const core = await import('@twat-cache/core')
     for (const dir of enginePackages) await import(`@twat-cache/${dir}`)
     const problems: string[] = []
-    for (const engine of ['memory', ...enginePackages]) {
+    for (const engine of engineNames) {
       const row = rowOf(engine)
       const caps = core.getEngine(engine)?.capabilities
       if (!row || !caps) {
@@ -101,7 +106,7 @@ describe('engine catalog (docs/engines/README.md)', () => {
         const cell = column(row, name)
         if (!ok(cell)) problems.push(`${engine}: column '${name}' says "${cell}", capabilities say ${want}`)
       }
-      expectCell('package', (c) => c.includes(engine === 'memory' ? '@twat-cache/core' : `@twat-cache/${engine}`), 'its package')
+      expectCell('package', (c) => c.includes(`\`${packageOf.get(engine)}\``), 'its package')
       expectCell('mode', (c) => c.startsWith(caps.mode), caps.mode)
       expectCell('persistent', (c) => c.startsWith(caps.persistent ? 'yes' : 'no'), String(caps.persistent))
       expectCell('shared by', (c) => c.startsWith(caps.shared), caps.shared)

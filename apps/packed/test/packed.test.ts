@@ -120,8 +120,11 @@ describe('installed from the tarballs in a fresh project', () => {
     writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'packed-consumer', private: true, type: 'module' }, null, 2)}\n`)
     // Its own workspace root, so pnpm never looks further up, with the build it must allow:
     // pnpm 10 skips unapproved install scripts, and better-sqlite3 would fail at require time.
-    writeFileSync(join(project, 'pnpm-workspace.yaml'), 'allowBuilds:\n  better-sqlite3: true\nstrictDepBuilds: true\n')
+    // Packages that depend on others of ours (the CLI on core and the engines) must get them from
+    // the tarballs too, not from the registry: overrides point every name at its tarball.
     const order = ['core', ...dirs.filter((dir) => dir !== 'core' && dir !== 'conformance')]
+    const overrides = order.map((dir) => `  '${byDir(dir).name}': 'file:${byDir(dir).tarball}'\n`).join('')
+    writeFileSync(join(project, 'pnpm-workspace.yaml'), `allowBuilds:\n  better-sqlite3: true\nstrictDepBuilds: true\noverrides:\n${overrides}`)
     const specs = [
       ...order.map((dir) => byDir(dir).tarball),
       `typescript@${rootManifest.devDependencies.typescript}`,

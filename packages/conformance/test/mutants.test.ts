@@ -18,6 +18,7 @@ const vitestBin = join(dirname(createRequire(import.meta.url).resolve('vitest/pa
 const EXPECTED_FAILURES: Record<string, string[]> = {
   'falsy-miss': ['undefined', 'null', '0', '-0', "''", 'false', 'NaN'].map((v) => `a cached ${v} is a hit`),
   'sync-promise': ['returns values directly if sync, promises if async'],
+  'drops-marker': ['an entry envelope (freshness, tags) round-trips with a per-call ttl'],
   'caps-drift': ['declares well-formed capabilities, equal to the expected ones'],
   'no-ttl': [
     'an entry expires after the configured ttl, and is gone from has() and keys()',

@@ -1,3 +1,5 @@
+import { toMilliseconds } from './duration.js'
+
 /*
  * Checks shared by the rule table (config.ts) and the published zod schema (schema.ts), so the
  * two cannot disagree on them.
@@ -24,4 +26,19 @@ export function tagProblem(tag: unknown): string | undefined {
   if (typeof tag !== 'string' || tag === '') return 'expected a non-empty string'
   if (tag.length > MAX_TAG_LENGTH) return `expected a tag of at most ${MAX_TAG_LENGTH} characters`
   return undefined
+}
+
+/**
+ * Problems between freshness fields (each field already valid on its own): stale windows need a
+ * `ttl` to count from, and a soft `timeout` at or above `hardTimeout` could never fire.
+ */
+export function freshnessProblems(o: { ttl?: unknown; staleWhileRevalidate?: unknown; staleIfError?: unknown; timeout?: unknown; hardTimeout?: unknown }): string[] {
+  const problems: string[] = []
+  for (const field of ['staleWhileRevalidate', 'staleIfError'] as const) {
+    if (o[field] !== undefined && o.ttl === undefined) problems.push(`${field}: needs a ttl (the window starts when the ttl ends)`)
+  }
+  const soft = toMilliseconds(o.timeout)
+  const hard = toMilliseconds(o.hardTimeout)
+  if (soft !== undefined && hard !== undefined && soft >= hard) problems.push(`timeout: must be below hardTimeout (${soft} ms ≥ ${hard} ms); the soft timeout would never fire`)
+  return problems
 }

@@ -1,6 +1,6 @@
 import { DURATION_EXPECTED, toMilliseconds } from './duration.js'
 import { ConfigurationError } from './errors.js'
-import { enginesDisagree, folderNameProblem, tagProblem } from './checks.js'
+import { enginesDisagree, folderNameProblem, freshnessProblems, tagProblem } from './checks.js'
 import type { cacheConfigSchema, redisSchema, serializerSchema } from './schema.js'
 import type { Policy } from './types.js'
 import type * as z from 'zod/mini'
@@ -9,9 +9,24 @@ import type * as z from 'zod/mini'
 export const DEFAULT_MAXSIZE = 1000
 
 /** What users pass to `mcache`, `bcache`, ... and `createCacheConfig` (typed from the zod schema). */
-export type CacheOptions = Omit<z.input<typeof cacheConfigSchema>, 'ttl' | 'tags'> & {
-  /** Time to live: milliseconds, or `'500ms' | '30s' | '5m' | '1h' | '1d'`. Omit for no expiry. */
-  ttl?: number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}` | undefined
+type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`
+type DurationFields = 'ttl' | 'staleWhileRevalidate' | 'staleIfError' | 'timeout' | 'hardTimeout' | 'revalidate'
+export type CacheOptions = Omit<z.input<typeof cacheConfigSchema>, DurationFields | 'tags'> & {
+  /**
+   * Time to live: milliseconds, or `'500ms' | '30s' | '5m' | '1h' | '1d'`; or a function of the
+   * result and the arguments returning one (`0` there: do not store this result). Omit for no expiry.
+   */
+  ttl?: Duration | ((value: any, ...args: any[]) => Duration) | undefined
+  /** After `ttl`, serve the stale value at once and refresh in the background, for this long. */
+  staleWhileRevalidate?: Duration | undefined
+  /** After `ttl`, answer a failing refresh with the stale value, for this long. */
+  staleIfError?: Duration | undefined
+  /** Soft timeout of a refresh that has a stale value to fall back on. */
+  timeout?: Duration | undefined
+  /** The call rejects with `TimeoutError` after this long. */
+  hardTimeout?: Duration | undefined
+  /** Refreshes an existing entry instead of the function; may return `notModified`. */
+  revalidate?: ((previous: { value: any; createdAt: number; expiresAt: number }, ...args: any[]) => unknown) | undefined
   /** Tags of every entry: a list, or computed from the value and the arguments (§13). */
   tags?: TagsOption | undefined
 }
@@ -27,7 +42,16 @@ export type SerializerOption = z.output<typeof serializerSchema>
 export interface CacheConfig {
   readonly maxsize: number
   readonly maxBytes?: number | undefined
+  /** The fixed TTL in ms (what engines read); `undefined` when absent or a function. */
   readonly ttl?: number | undefined
+  /** `ttl` when it was given as a function of the result. */
+  readonly ttlFunction?: ((value: never, ...args: never[]) => number | string) | undefined
+  readonly jitter?: number | undefined
+  readonly staleWhileRevalidate?: number | undefined
+  readonly staleIfError?: number | undefined
+  readonly timeout?: number | undefined
+  readonly hardTimeout?: number | undefined
+  readonly revalidate?: ((previous: never, ...args: never[]) => unknown) | undefined
   /** Unset means "the engine's own eviction" (least-recently-used wherever it evicts per function). */
   readonly policy?: Policy | undefined
   readonly engine?: string | undefined
@@ -133,7 +157,13 @@ const folderName: Rule = (v) => (typeof v === 'string' ? folderNameProblem(v) : 
 export const CONFIG_RULES: Record<string, Rule> = {
   maxsize: int(1),
   maxBytes: int(1),
-  ttl: duration,
+  ttl: either(fn, duration),
+  jitter: test((v) => typeof v === 'number' && v >= 0 && v <= 1, 'expected a number from 0 to 1'),
+  staleWhileRevalidate: duration,
+  staleIfError: duration,
+  timeout: duration,
+  hardTimeout: duration,
+  revalidate: fn,
   policy: oneOf(['lru', 'lfu', 'fifo', 'rr']),
   engine: str,
   preferredEngine: str,
@@ -187,6 +217,7 @@ function readOptions(input: unknown): { values: Record<string, unknown>; issues:
     for (const [key, value] of readFields(input, '', issues)) values[key] = value
     checkOptions(values, '', issues)
     if (enginesDisagree(values)) issues.push(`engine '${String(values.engine)}' and preferredEngine '${String(values.preferredEngine)}' disagree: pass only one`)
+    issues.push(...freshnessProblems(values))
   } catch (error) {
     // A proxy can throw from any trap (even `Array.isArray` on a revoked one).
     issues.push(`cache options cannot be read (${reason(error)})`)
@@ -224,7 +255,9 @@ export function createCacheConfig(input: CacheOptions = {}): CacheConfig {
   return {
     ...rest,
     maxsize: rest.maxsize ?? DEFAULT_MAXSIZE,
-    ttl: rest.ttl === undefined ? undefined : toMilliseconds(rest.ttl),
+    ttl: rest.ttl === undefined || typeof rest.ttl === 'function' ? undefined : toMilliseconds(rest.ttl),
+    ttlFunction: typeof rest.ttl === 'function' ? rest.ttl : undefined,
+    ...durations(rest, ['staleWhileRevalidate', 'staleIfError', 'timeout', 'hardTimeout']),
     engine: rest.engine ?? preferredEngine,
     useSql: rest.useSql ?? false,
     // Spreading `true` adds nothing: the defaults stand.
@@ -233,6 +266,9 @@ export function createCacheConfig(input: CacheOptions = {}): CacheConfig {
     redis: withRedisEnv(rest.redis as RedisOptions | undefined),
   } as CacheConfig
 }
+
+const durations = (o: Record<string, unknown>, fields: readonly string[]): Record<string, number> =>
+  Object.fromEntries(fields.filter((f) => o[f] !== undefined).map((f) => [f, toMilliseconds(o[f])!]))
 
 export { folderNameProblem }
 

@@ -92,3 +92,18 @@ export class PathError extends ResourceError {
   override readonly code: string = 'E_PATH'
   override name = 'PathError'
 }
+
+/**
+ * A cached call took longer than its `hardTimeout`. The run it waited for is abandoned: its
+ * late result is not stored.
+ */
+export class TimeoutError extends CacheOperationError {
+  override readonly code: string = 'E_TIMEOUT'
+  override name = 'TimeoutError'
+  /** The `hardTimeout` that elapsed, in milliseconds. */
+  readonly timeoutMs: number
+  constructor(message: string, timeoutMs: number, options?: TwatCacheErrorOptions) {
+    super(message, options)
+    this.timeoutMs = timeoutMs
+  }
+}

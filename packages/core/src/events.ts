@@ -90,9 +90,20 @@ export function hasCacheListeners(): boolean {
   return hub.listeners.length !== 0
 }
 
+// Hashing is most of an event's cost (a hit's key hashed on every hit halved the throughput of
+// a listened-to cache), and hot keys repeat: recent hashes are kept, dropped all at once when full.
+const HASH_CACHE_SIZE = 4096
+const hashes = new Map<string, string>()
+
 /** A short, stable hash of a cache key (the first 12 hex digits of its 128-bit MurmurHash3). */
 export function eventKeyHash(key: string): string {
-  return hash128(key).slice(0, 12)
+  let hash = hashes.get(key)
+  if (hash === undefined) {
+    if (hashes.size >= HASH_CACHE_SIZE) hashes.clear()
+    hash = hash128(key).slice(0, 12)
+    hashes.set(key, hash)
+  }
+  return hash
 }
 
 /**
@@ -101,10 +112,23 @@ export function eventKeyHash(key: string): string {
  * returned true (it is correct without, just not free).
  */
 export function emitCacheEvent(init: CacheEventInit): void {
-  const listeners = hub.listeners
-  if (listeners.length === 0) return
-  const event: CacheEvent = init.key === undefined ? init : { ...init, key: eventKeyHash(init.key) }
-  for (const listener of listeners) {
+  if (hub.listeners.length === 0) return
+  deliver(init.key === undefined ? init : { ...init, key: eventKeyHash(init.key) })
+}
+
+/**
+ * The wrappers' emit: builds the event once, in one shape (no spreads). `key` is the raw key.
+ * Call only after {@link hasCacheListeners} returned true.
+ */
+export function emitWrapperEvent(type: CacheEventType, name: string, engine: string, key: string, durationMs?: number, error?: unknown): void {
+  const event: { -readonly [K in keyof CacheEvent]: CacheEvent[K] } = { type, name, engine, key: eventKeyHash(key) }
+  if (durationMs !== undefined) event.durationMs = durationMs
+  if (error !== undefined) event.error = error
+  deliver(event)
+}
+
+function deliver(event: CacheEvent): void {
+  for (const listener of hub.listeners) {
     try {
       listener(event)
     } catch (error) {

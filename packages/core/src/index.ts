@@ -28,6 +28,7 @@ export {
   PathError,
   ResourceError,
   SerializationError,
+  TimeoutError,
   TwatCacheError,
 } from './errors.js'
 export {
@@ -69,8 +70,10 @@ export {
   type MemoryEngineStats,
   createMemoryEngine,
 } from './memory/engine.js'
+export { estimateHeapSize } from './memory/heap-size.js'
 export type { AnyFunction, AsyncFunction, CacheControls, Cached, Cacher } from './wrap/memoize.js'
 export { acache, bcache, fcache, mcache, ucache } from './wrap/wrappers.js'
+export { type NotModified, type PreviousEntry, notModified } from './wrap/freshness.js'
 export { type CacheInfo, type CacheStatsEntry, clearCache, getStats } from './wrap/stats.js'
 export { type TagsOptions, expireTags, invalidateTags } from './wrap/tags-api.js'
 export { createTagRegistry } from './wrap/tag-registry.js'

@@ -22,7 +22,7 @@ export const CHAINS = {
   memory: MEMORY_CHAIN,
   disk: ['sqlite', 'flat-cache', ...MEMORY_CHAIN],
   file: ['flat-cache', 'sqlite', ...MEMORY_CHAIN],
-  async: ['cacheable', 'redis', ...MEMORY_CHAIN],
+  async: ['cacheable', 'redis', 'idb', 'cloudflare-kv', ...MEMORY_CHAIN],
   /** ucache with Redis settings: Redis first, then what acache would use. */
   shared: ['redis', 'cacheable', ...MEMORY_CHAIN],
 } as const satisfies Record<string, readonly string[]>

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
 import { DURATION_EXPECTED, toMilliseconds } from './duration.js'
-import { enginesDisagree, folderNameProblem, tagProblem } from './checks.js'
+import { enginesDisagree, folderNameProblem, freshnessProblems, tagProblem } from './checks.js'
 
 /*
  * The published options schema. It is the source of the option types (`CacheOptions` is
@@ -89,9 +89,41 @@ export const cacheConfigSchema = z.strictObject({
   maxBytes: z.optional(positiveInt),
   /**
    * Time to live: milliseconds, or `'500ms' | '30s' | '5m' | '1h' | '1d'`; fractions of a
-   * millisecond round up, at most `Number.MAX_SAFE_INTEGER` ms. Omit for no expiry.
+   * millisecond round up, at most `Number.MAX_SAFE_INTEGER` ms. Or a function of the result and
+   * the arguments returning one (`0`: do not store that result). Omit for no expiry.
    */
-  ttl: z.optional(duration),
+  ttl: z.optional(z.union([duration, z.custom<(value: unknown, ...args: unknown[]) => number | string>((v) => typeof v === 'function')])),
+  /**
+   * `0..1`: each entry's TTL is scaled by a random factor in `[1 - jitter, 1]`, so entries
+   * written together do not expire together. @default 0
+   */
+  jitter: z.optional(z.number().check(z.minimum(0), z.maximum(1))),
+  /**
+   * After `ttl`, for this long a call returns the stale value at once and starts one background
+   * refresh (shared by concurrent callers). Needs `ttl`.
+   */
+  staleWhileRevalidate: z.optional(duration),
+  /**
+   * After `ttl`, for this long a refresh that throws or rejects is answered with the stale value
+   * (logged once per episode). Needs `ttl`.
+   */
+  staleIfError: z.optional(duration),
+  /**
+   * Soft timeout: when a refresh the caller waits for has a stale value to fall back on and
+   * takes longer than this, the caller gets the stale value; the refresh finishes in the
+   * background. Must be below `hardTimeout`.
+   */
+  timeout: z.optional(duration),
+  /**
+   * The call rejects with `TimeoutError` after this long, cached or not; nothing is stored from
+   * an abandoned run. Applies to promises (a sync function cannot time out).
+   */
+  hardTimeout: z.optional(duration),
+  /**
+   * `(previous: { value, createdAt, expiresAt }, ...args) => value | notModified`: refreshes an
+   * entry that exists instead of the function; `notModified` keeps the value and restarts its TTL.
+   */
+  revalidate: z.optional(z.custom<(previous: { value: unknown; createdAt: number; expiresAt: number }, ...args: unknown[]) => unknown>((v) => typeof v === 'function')),
   /**
    * Eviction policy. When omitted, each engine evicts its own way (least-recently-used for every
    * engine that evicts per function); when given, only engines that honour it are chosen.
@@ -127,5 +159,7 @@ export const cacheConfigSchema = z.strictObject({
   key: z.optional(z.custom<(...args: never[]) => string>((v) => typeof v === 'function')),
   /** Options passed verbatim to the engine's factory, which validates them with its own schema. */
   engineOptions: z.optional(z.record(z.string(), z.unknown())),
-}).check(z.refine((o) => !enginesDisagree(o), 'engine and preferredEngine disagree: pass only one'))
+})
+  .check(z.refine((o) => !enginesDisagree(o), 'engine and preferredEngine disagree: pass only one'))
+  .check(z.refine((o) => freshnessProblems(o).length === 0, 'staleWhileRevalidate and staleIfError need a ttl; timeout must be below hardTimeout'))
 

@@ -19,7 +19,13 @@ describe('the rule table and the zod schema', () => {
   const candidates: Record<string, unknown[]> = {
     maxsize: [1, 5, 0, -1, 1.5, '3', Number.NaN, 2 ** 53],
     maxBytes: [1, 1024, 0, 2.5, 'x'],
-    ttl: [1000, '5m', 'soon', true, null, {}],
+    ttl: [1000, '5m', 'soon', true, null, {}, fn],
+    jitter: [0, 0.5, 1, 1.5, -0.1, '0.5'],
+    staleWhileRevalidate: [1000, '1m', -1, 'x'],
+    staleIfError: [500, '2s', 0],
+    timeout: [100, '2s', 'x'],
+    hardTimeout: [1000, '1s', -5],
+    revalidate: [fn, 'no'],
     policy: ['lru', 'lfu', 'fifo', 'rr', 'mru', 1],
     engine: ['lru', '', 3],
     preferredEngine: ['sqlite', false],
@@ -35,7 +41,7 @@ describe('the rule table and the zod schema', () => {
     tags: [['a', 'b'], [], [''], ['x'.repeat(256)], ['x'.repeat(257)], [1], fn, 'a', {}],
     engineOptions: [{}, { a: 1 }, [], 'x'],
   }
-  const option = fc.dictionary(fc.constantFrom(...Object.keys(candidates), 'maxsise', 'tll'), fc.constant(0), { maxKeys: 4 }).chain((keys) =>
+  const option = fc.dictionary(fc.constantFrom(...Object.keys(candidates), 'maxsise', 'tll'), fc.constant(0), { maxKeys: 5 }).chain((keys) =>
     fc.record(Object.fromEntries(Object.keys(keys).map((k) => [k, fc.constantFrom(...(candidates[k] ?? [1]))]))),
   )
 

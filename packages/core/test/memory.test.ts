@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { DEFAULT_MAXSIZE, createCacheConfig } from '../src/config.js'
-import { ConfigurationError, EngineError } from '../src/errors.js'
+import { ConfigurationError, EngineClosedError } from '../src/errors.js'
 import { MEMORY_CAPABILITIES, type MemoryEngineOptions, createMemoryEngine } from '../src/memory/engine.js'
 import { getEngine } from '../src/registry.js'
 import { MISS } from '../src/types.js'
@@ -112,17 +112,20 @@ describe('memory engine: eviction order', () => {
     expect(present(engine, all)).toEqual(['a', 'b', 'f'])
   })
 
-  it('rr evicts the slot the random source picks, removing by swap with the last slot', () => {
-    const draws = [0, 0.99, 0.5]
+  it('rr evicts the slot the random source picks; the new entry takes that slot', () => {
+    const draws = [0, 0.99, 0.5, 0]
     const engine = createMemoryEngine({ maxsize: 3, policy: 'rr', random: () => draws.shift() ?? 0 })
-    const all = ['a', 'b', 'c', 'd', 'e', 'f']
+    const all = ['a', 'b', 'c', 'd', 'e', 'f', 'g']
     for (const k of ['a', 'b', 'c']) engine.set(k, k) // slots [a b c]
-    engine.set('d', 'd') // draw 0 → a; c moves to slot 0 → [c b d]
+    engine.set('d', 'd') // draw 0 → slot 1 (a) → [d b c]
     expect(present(engine, all)).toEqual(['b', 'c', 'd'])
-    engine.set('e', 'e') // draw 0.99 → slot 2 (d) → [c b e]
-    expect(present(engine, all)).toEqual(['b', 'c', 'e'])
-    engine.set('f', 'f') // draw 0.5 → slot 1 (b) → [c e f]
-    expect(present(engine, all)).toEqual(['c', 'e', 'f'])
+    engine.set('e', 'e') // draw 0.99 → slot 3 (c) → [d b e]
+    expect(present(engine, all)).toEqual(['b', 'd', 'e'])
+    engine.delete('d') // the last slot fills the hole, so slots stay dense → [e b]
+    engine.set('f', 'f') // room: appended, no draw → [e b f]
+    engine.set('g', 'g') // draw 0.5 → slot 2 (b) → [e g f]
+    expect(present(engine, all)).toEqual(['e', 'f', 'g'])
+    expect(draws).toEqual([0])
   })
 
   it('rr clamps a random source that returns exactly 1', () => {
@@ -264,28 +267,37 @@ describe('memory engine: stats and lifetime', () => {
     expect(engine.get('k')).toBe(value)
   })
 
-  it('after close(), reads miss, writes throw an EngineError, and closing again is a no-op', () => {
-    const engine = createMemoryEngine({ namespace: 'area' })
+  it('after close(), every operation throws EngineClosedError, and closing again is a no-op', () => {
+    const engine = createMemoryEngine({ namespace: 'area', ttl: 1000 })
     engine.set('k', 1)
     engine.close()
-    expect(engine.get('k')).toBe(MISS)
-    expect(engine.has('k')).toBe(false)
-    expect(engine.delete('k')).toBe(false)
-    expect(() => engine.set('k', 2)).toThrow(EngineError)
-    expect(() => engine.set('k', 2)).toThrow(/memory engine 'area' is closed/)
+    const operations: [string, () => unknown][] = [
+      ['get', () => engine.get('k')],
+      ['set', () => engine.set('k', 2)],
+      ['has', () => engine.has('k')],
+      ['delete', () => engine.delete('k')],
+      ['clear', () => engine.clear()],
+      ['size', () => engine.size()],
+      ['stats', () => engine.stats()],
+      ['keys', () => engine.keys()],
+    ]
+    for (const [name, operation] of operations) {
+      expect(operation, name).toThrow(EngineClosedError)
+      expect(operation, name).toThrow(/\[twat-cache:memory\] the engine is closed/)
+    }
     expect(() => engine.close()).not.toThrow()
-    expect(() => engine.clear()).not.toThrow()
+    expect(() => engine[Symbol.dispose]()).not.toThrow()
   })
 
   it('Symbol.dispose and Symbol.asyncDispose close it', async () => {
     const a = createMemoryEngine()
     a[Symbol.dispose]()
-    expect(() => a.set('k', 1)).toThrow(EngineError)
+    expect(() => a.set('k', 1)).toThrow(EngineClosedError)
     const b = createMemoryEngine()
     b.set('k', 1)
     await b[Symbol.asyncDispose]()
-    expect(b.get('k')).toBe(MISS)
-    expect(() => b.set('k', 1)).toThrow(EngineError)
+    expect(() => b.get('k')).toThrow(EngineClosedError)
+    await expect(b[Symbol.asyncDispose]()).resolves.toBeUndefined()
   })
 
   it('get and set return plain values, never promises', () => {

@@ -37,10 +37,10 @@ describe('process-wide stats', () => {
     b(1)
     expect(getStats('totalsA')).toEqual({
       functions: [expect.objectContaining({ name: 'totalsA', hits: 1, misses: 2, size: 2 })],
-      totals: { hits: 1, misses: 2, size: 2 },
+      totals: { hits: 1, misses: 2, stale: 0, refreshes: 0, errors: 0, size: 2 },
     })
     expect(getStats('totals-ns').functions.map((f) => f.name)).toEqual(['totalsB'])
-    expect(getStats('no-such-function')).toEqual({ functions: [], totals: { hits: 0, misses: 0, size: 0 } })
+    expect(getStats('no-such-function')).toEqual({ functions: [], totals: { hits: 0, misses: 0, stale: 0, refreshes: 0, errors: 0, size: 0 } })
     const all = getStats()
     expect(all.totals.hits).toBe(all.functions.reduce((n, f) => n + f.hits, 0))
   })

@@ -1,5 +1,4 @@
 import { describe, expect, it, vi } from 'vitest'
-import { optionIssues } from '../src/config.js'
 import {
   CacheValueError,
   ConfigurationError,
@@ -9,14 +8,13 @@ import {
   expireTags,
   invalidateTags,
   mcache,
+  notModified,
 } from '../src/index.js'
 import { resolveTags } from '../src/wrap/tags-resolve.js'
 import { captureLogs, registerAsyncMemory, resetLogsAfterEach } from './wrappers-support.js'
 
 resetLogsAfterEach()
 
-// The freshness stage (stale serving) lives on another branch; its stale case runs once merged.
-const freshnessAvailable = optionIssues({ staleWhileRevalidate: 1000 }).length === 0
 const uid = () => Math.random().toString(36).slice(2, 10)
 
 describe('the tags option', () => {
@@ -103,15 +101,80 @@ describe('invalidateTags and expireTags on process-local engines', () => {
     expect(f()).toBe(2)
   })
 
-  it.skipIf(!freshnessAvailable)('expireTags with staleWhileRevalidate serves the stale value once, then the refreshed one (needs the freshness stage)', async () => {
+  it('expireTags with staleWhileRevalidate serves the stale value once, then the refreshed one', async () => {
     const t = uid()
     let runs = 0
-    const f = acache({ namespace: uid(), tags: [t], ttl: '1h', staleWhileRevalidate: '1h' } as never)(async () => ++runs)
+    const f = acache({ namespace: uid(), tags: [t], ttl: '1h', staleWhileRevalidate: '1h' })(async () => ++runs)
     expect(await f()).toBe(1)
     await expireTags([t])
     expect(await f()).toBe(1)
     await vi.waitFor(() => expect(runs).toBe(2))
     expect(await f()).toBe(2)
+    expect(f.cacheInfo()).toMatchObject({ stale: 1, refreshes: 1 })
+  })
+
+  it('expireTags without any stale window is a miss: a failing run is not answered with the old value', async () => {
+    const t = uid()
+    let runs = 0
+    const f = mcache({ namespace: uid(), tags: [t], ttl: '1h' })(() => {
+      if (++runs > 1) throw new Error('down')
+      return runs
+    })
+    expect(f()).toBe(1)
+    await expireTags([t])
+    expect(() => f()).toThrow('down')
+    expect(f.cacheInfo().stale).toBe(0)
+  })
+
+  it('expireTags: the stale window starts at the mark (staleWhileRevalidate past it is a miss)', async () => {
+    vi.useFakeTimers({ now: 1_000_000, toFake: ['Date'] })
+    try {
+      const t = uid()
+      let runs = 0
+      const f = mcache({ namespace: uid(), tags: [t], ttl: '1h', staleWhileRevalidate: 1000 })(() => ++runs)
+      expect(f()).toBe(1)
+      vi.setSystemTime(1_000_010)
+      await expireTags([t])
+      vi.setSystemTime(1_002_000) // 2 s after the mark, the 1 s window is over, the ttl is not
+      expect(f()).toBe(2)
+      expect(f.cacheInfo().stale).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('a run that started before invalidateTags and finished after it is not kept', async () => {
+    const t = uid()
+    let runs = 0
+    let release!: () => void
+    const f = acache({ namespace: uid(), tags: [t] })(async () => {
+      const n = ++runs
+      if (n === 1) await new Promise<void>((resolve) => (release = resolve))
+      return n
+    })
+    const first = f()
+    await vi.waitFor(() => expect(runs).toBe(1))
+    await invalidateTags([t])
+    release()
+    expect(await first).toBe(1) // the caller still gets it
+    expect(await f()).toBe(2) // but it was not served to the next call
+    expect(await f()).toBe(2)
+  })
+
+  it('revalidate answering notModified after expireTags: kept, and fresh again (no refresh on every call)', async () => {
+    const t = uid()
+    let runs = 0
+    let checks = 0
+    const f = acache({ namespace: uid(), tags: [t], ttl: '1h', staleWhileRevalidate: '1h', revalidate: () => (checks++, notModified) })(async () => ++runs)
+    expect(await f()).toBe(1)
+    await expireTags([t])
+    expect(await f()).toBe(1)
+    await vi.waitFor(() => expect(checks).toBe(1))
+    await vi.waitFor(async () => expect(await f.cachePeek()).toBe(1))
+    const refreshes = f.cacheInfo().refreshes
+    for (let i = 0; i < 3; i++) expect(await f()).toBe(1)
+    expect(f.cacheInfo().refreshes).toBe(refreshes)
+    expect(runs).toBe(1)
   })
 
   it('an explicit engine: only that engine (here, the in-process registry) is marked', async () => {

@@ -7,13 +7,14 @@ import {
   type SetOptions,
   type SyncCapabilities,
   type SyncEngine,
+  estimateHeapSize,
 } from '@twat-cache/core'
 import { LRUCache } from 'lru-cache'
 import { type LruEngineOptions, parseLruEngineOptions } from './options.js'
-import { estimateSize } from './size.js'
 
 export { type LruEngineOptions, type LruSizeCalculator, lruEngineOptionsSchema, parseLruEngineOptions } from './options.js'
-export { estimateSize } from './size.js'
+/** The default `sizeCalculation` for values: core's `estimateHeapSize`, also used by the memory engine. */
+export { estimateHeapSize as estimateSize } from '@twat-cache/core'
 
 /** The registered name of this engine. */
 export const ENGINE_NAME = 'lru'
@@ -83,7 +84,7 @@ export function createLruEngine(config: LruEngineConfig = {}): LruEngine {
   const maxsize = config.maxsize ?? DEFAULT_MAXSIZE
   checkConfig(config, maxsize)
   const options: LruEngineOptions = parseLruEngineOptions(config.engineOptions)
-  const sizeOf = options.sizeCalculation ?? ((value: unknown, key: string) => estimateSize(value) + 16 + 2 * key.length)
+  const sizeOf = options.sizeCalculation ?? ((value: unknown, key: string) => estimateHeapSize(value) + estimateHeapSize(key))
 
   const preallocate = maxsize <= LRU_PREALLOCATE_LIMIT
   const bytes =

@@ -66,6 +66,18 @@ export function valueCases(h: Harness): void {
     expect(Array.from(gotFloats as Float64Array)).toEqual([0.5, -0, Number.NaN])
   })
 
+  it('an entry envelope (freshness, tags) round-trips with a per-call ttl', async () => {
+    // What core's wrappers store with stale windows or tags (core/src/wrap/envelope.ts): a plain
+    // object with a `$twatCache` marker, epoch-ms times up to Number.MAX_SAFE_INTEGER ("never").
+    const engine = await h.make()
+    const caps = await h.capabilities()
+    const k = h.key('envelope')
+    const now = Date.now()
+    const entry = { $twatCache: 1, value: { n: 1, list: ['a', null] }, createdAt: now, expiresAt: now + 1_000, staleUntil: Number.MAX_SAFE_INTEGER, tags: ['user:1'] }
+    await engine.set(k, entry, caps.ttl ? { ttl: 60_000 } : undefined)
+    expect(await engine.get(k)).toStrictEqual(entry)
+  })
+
   it('a large value (256 KiB) round-trips', async () => {
     const engine = await h.make()
     const big = 'abcdefgh'.repeat(32 * 1024) + 'é'

@@ -54,7 +54,7 @@ export const degrading: Step = (inner: Store, { engine, sync }): Store => {
         return fallback
       }
     }
-    return { get: (key) => attempt(() => inner.get(key), MISS), set: (key, value, args) => attempt(() => inner.set(key, value, args), undefined) }
+    return { get: (key) => attempt(() => inner.get(key), MISS), set: (key, value, options) => attempt(() => inner.set(key, value, options), undefined) }
   }
   // `async` also turns an engine that throws synchronously into a rejection handled here.
   const attempt = async (op: () => unknown, fallback: unknown): Promise<unknown> => {
@@ -68,7 +68,7 @@ export const degrading: Step = (inner: Store, { engine, sync }): Store => {
       return fallback
     }
   }
-  return { get: (key) => attempt(() => inner.get(key), MISS), set: (key, value, args) => attempt(() => inner.set(key, value, args), undefined) }
+  return { get: (key) => attempt(() => inner.get(key), MISS), set: (key, value, options) => attempt(() => inner.set(key, value, options), undefined) }
 }
 
 /**

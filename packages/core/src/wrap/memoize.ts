@@ -1,14 +1,18 @@
 import { type CacheConfig, type CacheOptions, type EngineConfig, createCacheConfig } from '../config.js'
 import { ConfigurationError } from '../errors.js'
+import { warnOnce } from '../logger.js'
 import { defaultNamespace } from '../keys/namespace.js'
 import { type EngineNeeds, selectEngine, unknownEngine } from '../registry.js'
 import type { Engine, EngineDefinition, SyncEngine } from '../types.js'
+import type { Step } from './pipeline.js'
 import { isClosed, watchClose } from './closed.js'
 import { keyBuilder } from './keying.js'
-import { type AnyFunction, type Counters, type Step, type StepContext, type Store, cachedCall } from './pipeline.js'
+import { emit, listening } from './events-emit.js'
+import { engineView, entries } from './freshness.js'
+import { type AnyFunction, type Counters, type StepContext, type Store, cachedCall } from './pipeline.js'
 import { type CacheInfo, track } from './stats.js'
-import { enveloping } from './envelope-step.js'
 import { tagging } from './tags.js'
+import { hardTimeoutStep, withHardTimeout } from './timeouts.js'
 
 export type { AnyFunction } from './pipeline.js'
 export type AsyncFunction = (...args: any[]) => PromiseLike<unknown>
@@ -21,6 +25,16 @@ export interface CacheControls<Args extends unknown[]> {
   cacheClear(): Promise<void>
   /** Remove the entry for these arguments; resolves to whether one existed. */
   cacheDelete(...args: Args): Promise<boolean>
+  /**
+   * Recompute now (with `revalidate` when an entry exists), store, and return the value: inline
+   * for a sync function on a sync engine, else a promise. Concurrent refreshes of a key share one run.
+   */
+  cacheRefresh(...args: Args): unknown
+  /**
+   * The stored value while it is fresh or stale, `undefined` once past its stale windows or
+   * absent. Never runs the function and counts nothing; a promise on async engines.
+   */
+  cachePeek(...args: Args): unknown
   /** The engine serving this function. */
   readonly engine: Engine
 }
@@ -86,11 +100,11 @@ export function makeCacher<C extends AnyFunction>(options: CacheOptions | undefi
 
 function openEngine(fn: AnyFunction, config: CacheConfig, setup: MemoizeSetup, namespace: string): Engine {
   const mode = isAsyncFunction(fn) ? 'any' : 'sync'
-  if (setup.createEngine) return setup.createEngine(config, namespace, mode)
+  if (setup.createEngine) return setup.createEngine(engineView(config), namespace, mode)
   const needs = setup.chooseNeeds?.(config, fn) ?? setup.needs
   const definition = selectEngine(config, { ...needs, mode })
   setup.chosen?.(definition, needs)
-  const engineConfig = { ...config, namespace }
+  const engineConfig = { ...engineView(config), namespace }
   try {
     return definition.create(engineConfig)
   } catch (error) {
@@ -103,7 +117,7 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
   const namespace = config.namespace ?? defaultNamespace(fn)
   const engine = openEngine(fn, config, setup, namespace)
   watchClose(engine)
-  const counters: Counters = { hits: 0, misses: 0, written: 0 }
+  const counters: Counters = { hits: 0, misses: 0, written: 0, stale: 0, refreshes: 0, errors: 0 }
   const context: StepContext = {
     name: fn.name || 'anonymous',
     namespace,
@@ -112,14 +126,18 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
     sync: engine.capabilities.mode === 'sync',
     counters,
   }
-  // Tagged functions store envelopes; the tag check sits right above the engine, under the
-  // wrapper's own steps (so ucache's degradation also absorbs a failed tag read).
-  const steps = config.tags === undefined ? (setup.steps ?? []) : [tagging, enveloping, ...(setup.steps ?? [])]
-  // The engine's third `set` parameter is its SetOptions, not the call's arguments.
-  const base: Store = { get: engine.get.bind(engine), set: (key, value) => engine.set(key, value) }
-  const store = steps.reduce<Store>((inner, step) => step(inner, context), base)
+  // The tag check sits right above the engine, under the wrapper's own steps (so ucache's
+  // degradation also absorbs a failed tag read); functions without tags skip it entirely.
+  const inner: readonly Step[] = config.tags === undefined ? [] : [tagging]
+  const steps: readonly Step[] = [...inner, ...(setup.steps ?? []), hardTimeoutStep]
+  const store = steps.reduce<Store>((inner, step) => step(inner, context), engine)
   const keyFor = keyBuilder(config.key, perInstance, engine)
-  const cached = cachedCall(fn, store, keyFor, context, isAsyncFunction(fn))
+  const run = config.hardTimeout === undefined ? fn : withHardTimeout(fn, config.hardTimeout, context.name)
+  const stage = entries(run, store, context)
+  const cached = cachedCall(run, store, keyFor, context, isAsyncFunction(fn), stage)
+  if (config.timeout !== undefined && config.staleIfError === undefined) {
+    warnOnce(`timeout-without-sie:${namespace}`, setup.name, `'${context.name}': timeout only applies to a refresh with a stale value to fall back on; add staleIfError, or use hardTimeout`)
+  }
 
   // A closed engine is reported, never thrown, by cacheInfo() and getStats().
   let closedSeen = false
@@ -135,7 +153,8 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
     }
   }
   const info = (): CacheInfo => {
-    const base = { hits: counters.hits, misses: counters.misses, size: 0, maxsize: config.maxsize, engine: engine.name }
+    const { hits, misses, stale, refreshes, errors } = counters
+    const base = { hits, misses, stale, refreshes, errors, size: 0, maxsize: config.maxsize, engine: engine.name }
     if (!closed()) base.size = size()
     return closed() ? { ...base, size: 0, closed: true } : base
   }
@@ -157,15 +176,23 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
       counters.written = 0
     },
   }
+  const keyOf = (control: string, args: unknown[]): string => {
+    if (perInstance && config.key === undefined) {
+      throw new TypeError(`${control} on a decorated method needs the instance: use cacheClear, or a custom key`)
+    }
+    return keyFor(args, undefined)
+  }
   const controls: CacheControls<Parameters<F>> = {
     cacheInfo: info,
     cacheClear: () => tracked.clear(),
     cacheDelete: async (...args) => {
-      if (perInstance && config.key === undefined) {
-        throw new TypeError('cacheDelete on a decorated method needs the instance: use cacheClear, or a custom key')
-      }
-      return engine.delete(keyFor(args, undefined))
+      const key = keyOf('cacheDelete', args)
+      const existed = await engine.delete(key)
+      if (listening()) emit(context, 'delete', key)
+      return existed
     },
+    cacheRefresh: (...args) => stage.refresh(keyOf('cacheRefresh', args), undefined, args),
+    cachePeek: (...args) => stage.peek(keyOf('cachePeek', args)),
     engine,
   }
   Object.defineProperties(cached, {

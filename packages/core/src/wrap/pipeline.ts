@@ -1,5 +1,6 @@
 import type { CacheConfig } from '../config.js'
-import { type Engine, MISS } from '../types.js'
+import { type Engine, MISS, type SetOptions } from '../types.js'
+import { emit, listening, since, startClock } from './events-emit.js'
 import type { KeyFor } from './keying.js'
 
 // biome-ignore lint: `any` is what lets every function type through the constraint.
@@ -13,8 +14,8 @@ export type AnyFunction = (...args: any[]) => any
  */
 export interface Store {
   get(key: string): unknown
-  /** `args` are the call's arguments, for steps that derive something from them (tags). */
-  set(key: string, value: unknown, args?: readonly unknown[]): unknown
+  /** `options.ttl` is the engine's TTL for this entry (freshness keeps entries until `staleUntil`). */
+  set(key: string, value: unknown, options?: SetOptions): unknown
 }
 
 /** The counters behind `cacheInfo()`; steps may add their own fields. */
@@ -23,6 +24,33 @@ export interface Counters {
   misses: number
   /** Writes that succeeded (the size estimate for engines that cannot count). */
   written: number
+  /** Callers served a stale value (ten concurrent stale hits: 10). */
+  stale: number
+  /** Refresh runs (stale-while-revalidate, stale-if-error, `cacheRefresh`). */
+  refreshes: number
+  /** Failed function runs and failed engine operations. */
+  errors: number
+}
+
+/**
+ * How stored entries map to answers, built once per function by freshness.ts: the plain one
+ * stores bare values; with §12's options entries are envelopes read as fresh, stale or gone.
+ */
+export interface Entries {
+  /**
+   * The answer for what the store returned (never `MISS`): the value to serve, or `MISS` to run
+   * the function as on a miss. Counts what it serves. May answer with a refresh's result.
+   */
+  serve(stored: unknown, key: string, self: unknown, args: unknown[]): unknown
+  /**
+   * Store a run's result (inline for a sync store, else a promise). `startedAt` (epoch ms) is
+   * when the run began: the entry's `createdAt`, so a tag invalidated while it ran drops it.
+   */
+  write(key: string, value: unknown, args: unknown[], startedAt: number): unknown
+  /** `cacheRefresh`: run now (one run per key at a time), store, answer the value. */
+  refresh(key: string, self: unknown, args: unknown[]): unknown
+  /** `cachePeek`: the stored value while fresh or stale, else `undefined`; counts nothing. */
+  peek(key: string): unknown
 }
 
 /** What a step knows about the cached function it serves. Built once per function. */
@@ -46,11 +74,18 @@ export interface StepContext {
  */
 export type Step = (inner: Store, context: StepContext) => Store
 
+/** Count and report a failed run or engine operation. */
+export function failed(context: StepContext, key: string, error: unknown): void {
+  context.counters.errors++
+  if (listening()) emit(context, 'error', key, undefined, error)
+}
+
 // Primitives never count, as for `await`, unless someone gives a primitive's prototype a `then`.
-const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as { then?: unknown } | undefined)?.then === 'function'
+export const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as { then?: unknown } | undefined)?.then === 'function'
 
 /**
- * The cached function: key → read → serve a hit | join a run in flight | run → write.
+ * The cached function: key → read → serve (entries decide: fresh, stale, gone) | join a run in
+ * flight | run → write.
  *
  * - A sync store answers inline: a hit for a sync function returns the value itself, with no
  *   Promise allocated.
@@ -60,17 +95,22 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (va
  * - Once the function is seen to return promises (from the start for async functions and
  *   async stores), hits and key errors are returned as promises too.
  */
-export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, context: StepContext, asyncFn: boolean): AnyFunction {
+export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, context: StepContext, asyncFn: boolean, entries: Entries): AnyFunction {
   const { counters, sync } = context
   const inflight = new Map<string, Promise<unknown>>()
   let returnsPromise = asyncFn || !sync
 
   // `await` comes first, so the `finally` always runs after the caller registered the promise.
-  async function settle(key: string, result: unknown, args: unknown[]): Promise<unknown> {
+  async function settle(key: string, result: unknown, args: unknown[], started: number, startedAt: number): Promise<unknown> {
     try {
-      const value = await result
-      await store.set(key, value, args)
-      counters.written++
+      let value: unknown
+      try {
+        value = await result
+      } catch (error) {
+        return fail(key, error)
+      }
+      if (listening()) emit(context, 'miss', key, since(started))
+      await write(key, value, args, startedAt)
       return value
     } finally {
       inflight.delete(key)
@@ -78,22 +118,48 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
   }
   function run(self: unknown, key: string, args: unknown[]): unknown {
     counters.misses++
-    const result = fn.apply(self, args)
+    const started = startClock()
+    const startedAt = Date.now()
+    let result: unknown
+    try {
+      result = fn.apply(self, args)
+    } catch (error) {
+      return fail(key, error)
+    }
     // An async store's write is always awaited (in `settle`), so its failure is the caller's.
     if (sync && !isThenable(result)) {
-      store.set(key, result, args)
-      counters.written++
+      if (listening()) emit(context, 'miss', key, since(started))
+      write(key, result, args, startedAt)
       return result
     }
     returnsPromise = true
-    const pending = settle(key, result, args)
+    const pending = settle(key, result, args, started, startedAt)
     inflight.set(key, pending)
     return pending
+  }
+  function write(key: string, value: unknown, args: unknown[], startedAt: number): unknown {
+    try {
+      const written = entries.write(key, value, args, startedAt)
+      return isThenable(written) ? Promise.resolve(written).catch((error: unknown) => fail(key, error)) : written
+    } catch (error) {
+      return fail(key, error)
+    }
+  }
+  function fail(key: string, error: unknown): never {
+    failed(context, key, error)
+    throw error
   }
   function joined(key: string): Promise<unknown> | undefined {
     const pending = returnsPromise ? inflight.get(key) : undefined
     if (pending) counters.hits++
     return pending
+  }
+  function read(key: string): unknown {
+    try {
+      return store.get(key)
+    } catch (error) {
+      return fail(key, error)
+    }
   }
 
   /**
@@ -102,10 +168,15 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
    * callers that arrive together still share one run.
    */
   async function lookup(self: unknown, key: string, args: unknown[]): Promise<unknown> {
-    const hit = await store.get(key)
-    if (hit !== MISS) {
-      counters.hits++
-      return hit
+    let stored: unknown
+    try {
+      stored = await store.get(key)
+    } catch (error) {
+      return fail(key, error)
+    }
+    if (stored !== MISS) {
+      const answer = entries.serve(stored, key, self, args)
+      if (answer !== MISS) return answer
     }
     return joined(key) ?? run(self, key, args)
   }
@@ -120,10 +191,10 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
       throw error
     }
     if (!sync) return joined(key) ?? lookup(this, key, args)
-    const hit = store.get(key)
-    if (hit !== MISS) {
-      counters.hits++
-      return returnsPromise ? Promise.resolve(hit) : hit
+    const stored = read(key)
+    if (stored !== MISS) {
+      const answer = entries.serve(stored, key, this, args)
+      if (answer !== MISS) return returnsPromise ? Promise.resolve(answer) : answer
     }
     return joined(key) ?? run(this, key, args)
   }

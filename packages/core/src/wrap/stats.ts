@@ -4,6 +4,12 @@ import type { Engine } from '../types.js'
 export interface CacheInfo {
   hits: number
   misses: number
+  /** Callers served a stale value (stale-while-revalidate, stale-if-error). */
+  stale: number
+  /** Refresh runs (background, stale-if-error, `cacheRefresh`). */
+  refreshes: number
+  /** Failed function runs and failed engine operations. */
+  errors: number
   /** Entries held for this function (for async engines: an estimate from this process's writes; 0 once closed). */
   size: number
   maxsize: number
@@ -22,7 +28,7 @@ export interface CacheStatsEntry extends CacheInfo {
 /** What `getStats()` returns: one entry per cached function, and their sums. */
 export interface CacheStats {
   functions: CacheStatsEntry[]
-  totals: { hits: number; misses: number; size: number }
+  totals: { hits: number; misses: number; stale: number; refreshes: number; errors: number; size: number }
 }
 
 /** What the process-wide registry of cached functions needs from each one. */
@@ -70,12 +76,8 @@ export function trackedEngines(): Engine[] {
  */
 export function getStats(name?: string): CacheStats {
   const functions = matching(name).map(([, c]) => ({ name: c.name, namespace: c.namespace, ...c.info() }))
-  const totals = { hits: 0, misses: 0, size: 0 }
-  for (const f of functions) {
-    totals.hits += f.hits
-    totals.misses += f.misses
-    totals.size += f.size
-  }
+  const totals = { hits: 0, misses: 0, stale: 0, refreshes: 0, errors: 0, size: 0 }
+  for (const f of functions) for (const field of Object.keys(totals) as (keyof typeof totals)[]) totals[field] += f[field]
   return { functions, totals }
 }
 

@@ -5,14 +5,18 @@ import { type TagMethods, tagStateOf } from './tag-registry.js'
 
 /**
  * The entry as its tags leave it (ARCHITECTURE.md §13): a tag invalidated at or after the
- * entry was created makes it a miss; a tag expired at or after that lowers its `expiresAt` to
- * the expiry, so the freshness stage above serves it as stale (or, with no stale window, as a
- * miss). "At or after": an entry written in the same millisecond as the mark is dropped, never
+ * entry was created (its run started) makes it a miss; a tag expired at or after that moves its
+ * `expiresAt` back to the expiry, and `staleUntil` back by as much, so the freshness stage above
+ * serves it as stale for the function's own window from the mark (with no stale window: a
+ * miss). "At or after": an entry whose run started in the mark's millisecond is dropped, never
  * served past it.
  */
 export function applyTagState(entry: Envelope, state: TagState): Envelope | typeof MISS {
   if (state.invalidatedAt >= entry.createdAt) return MISS
-  if (state.expiredAt >= entry.createdAt && state.expiredAt < entry.expiresAt) return { ...entry, expiresAt: state.expiredAt }
+  if (state.expiredAt >= entry.createdAt && state.expiredAt < entry.expiresAt) {
+    const staleUntil = entry.staleUntil >= NEVER ? NEVER : state.expiredAt + (entry.staleUntil - entry.expiresAt)
+    return { ...entry, expiresAt: state.expiredAt, staleUntil }
+  }
   return entry
 }
 
@@ -52,9 +56,9 @@ export const tagging: Step = (inner: Store, { engine, sync, config }): Store => 
   if (sync) {
     return {
       get: (key) => check(inner.get(key)),
-      set: (key, value, args) => {
+      set: (key, value, options) => {
         keep(value)
-        return inner.set(key, value, args)
+        return inner.set(key, value, options)
       },
     }
   }
@@ -64,9 +68,9 @@ export const tagging: Step = (inner: Store, { engine, sync, config }): Store => 
       const [stored, known] = await Promise.all([inner.get(key), state.readTags(staticTags)])
       return check(stored, known as TagState)
     },
-    set: async (key, value, args) => {
+    set: async (key, value, options) => {
       await keep(value)
-      return inner.set(key, value, args)
+      return inner.set(key, value, options)
     },
   }
 }

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest'
+import { createCacheConfig } from '../src/config.js'
+import { ConfigurationError } from '../src/errors.js'
+import { MEMORY_CAPABILITIES, createMemoryEngine } from '../src/memory/engine.js'
+import { estimateHeapSize } from '../src/memory/heap-size.js'
+import { getEngine } from '../src/registry.js'
+import { MISS } from '../src/types.js'
+
+/** Size the engine charges for an entry: the estimate of its key plus that of its value. */
+const entry = (key: string, value: unknown) => estimateHeapSize(key) + estimateHeapSize(value)
+
+describe('estimateHeapSize', () => {
+  it('follows the documented model', () => {
+    expect(estimateHeapSize('abcd')).toBe(16 + 8)
+    expect(estimateHeapSize(42)).toBe(8)
+    expect(estimateHeapSize(null)).toBe(8)
+    expect(estimateHeapSize(123n)).toBe(16 + 6)
+    expect(estimateHeapSize([1, 2])).toBe(32 + 2 * (8 + 8))
+    expect(estimateHeapSize({ a: 1 })).toBe(32 + 8 + (16 + 2) + 8 + 8)
+    expect(estimateHeapSize(new Uint8Array(1000))).toBe(32 + 1000)
+    expect(estimateHeapSize(new ArrayBuffer(64))).toBe(32 + 64)
+    expect(estimateHeapSize(new Set(['x'.repeat(500)]))).toBe(32 + 8 + 16 + 1000)
+    // A Map entry counts as a [key, value] pair.
+    expect(estimateHeapSize(new Map([['k', 1]]))).toBe(32 + 8 + 32 + 2 * 8 + (16 + 2) + 8)
+  })
+
+  it('terminates on cycles and counts a shared object once', () => {
+    const node: Record<string, unknown> = { payload: 'p'.repeat(1000) }
+    node.self = node
+    expect(estimateHeapSize(node)).toBeLessThan(2300)
+    const shared = { blob: new Uint8Array(5000) }
+    expect(estimateHeapSize([shared, shared, shared])).toBeLessThan(estimateHeapSize([shared]) + 100)
+  })
+
+  it('walks deep and wide values without overflowing the stack', () => {
+    let deep: unknown = 0
+    for (let i = 0; i < 100_000; i++) deep = [deep]
+    expect(estimateHeapSize(deep)).toBeGreaterThan(100_000 * 40)
+    expect(estimateHeapSize(Array.from({ length: 300_000 }, () => 1))).toBe(32 + 300_000 * 16)
+  })
+})
+
+describe('memory engine: maxBytes', () => {
+  it('declares the capability, and the registered engine honours a config with maxBytes', () => {
+    expect(MEMORY_CAPABILITIES.maxBytes).toBe(true)
+    const engine = getEngine('memory')!.create({ ...createCacheConfig({ maxBytes: 2 * entry('a', 'x'.repeat(100)) }), namespace: 'n' })
+    for (const k of ['a', 'b', 'c']) engine.set(k, 'x'.repeat(100))
+    expect([engine.get('a'), engine.get('b') !== MISS, engine.get('c') !== MISS]).toEqual([MISS, true, true])
+  })
+
+  it('evicts by policy until a new entry fits, and counts those evictions', () => {
+    const size = entry('a', 'x'.repeat(50))
+    const engine = createMemoryEngine({ maxBytes: 3 * size, policy: 'lru' })
+    for (const k of ['a', 'b', 'c']) engine.set(k, 'x'.repeat(50))
+    engine.get('a') // b is now least recently used
+    engine.set('d', 'x'.repeat(50))
+    expect(engine.keys().sort()).toEqual(['a', 'c', 'd'])
+    // One entry twice as big needs two evictions: c, then a.
+    engine.set('e', 'x'.repeat(50 + size / 2))
+    expect(engine.keys().sort()).toEqual(['d', 'e'])
+    expect(engine.stats().evictions).toBe(3)
+  })
+
+  it('does not store an entry larger than the bound alone, and drops the value it would replace', () => {
+    const engine = createMemoryEngine({ maxBytes: 200 })
+    engine.set('k', 'small')
+    engine.set('other', 1)
+    engine.set('k', 'x'.repeat(200))
+    expect(engine.get('k')).toBe(MISS)
+    expect(engine.get('other')).toBe(1)
+    expect(engine.stats().evictions).toBe(0)
+  })
+
+  it('a bigger value for a stored key evicts others, never that key, under every policy', () => {
+    for (const policy of MEMORY_CAPABILITIES.policies) {
+      const small = entry('a', 1)
+      const engine = createMemoryEngine({ maxBytes: 4 * small, policy, random: () => 0 })
+      for (const k of ['a', 'b', 'c']) engine.set(k, 1)
+      for (const k of ['b', 'c']) engine.get(k) // under lfu, a is now the least used
+      engine.set('a', 'y'.repeat(small)) // about three entries' worth
+      expect(engine.get('a'), policy).toBe('y'.repeat(small))
+      expect(engine.size(), policy).toBeLessThan(3)
+    }
+  })
+
+  it('rejects a maxBytes below 1', () => {
+    expect(() => createMemoryEngine({ maxBytes: 0 })).toThrow(ConfigurationError)
+    expect(() => createMemoryEngine({ maxBytes: Number.NaN })).toThrow(/maxBytes must be a number ≥ 1, got NaN/)
+  })
+
+  it('lists every bad option in one error', () => {
+    expect(() => createMemoryEngine({ maxsize: 0, ttl: -1 })).toThrow(/maxsize must be .* got 0; ttl must be .* got -1/)
+  })
+})
+
+describe('memory engine: expiry without full scans', () => {
+  function expiredCache(entries: number) {
+    const clock = { t: 0 }
+    const engine = createMemoryEngine({ maxsize: Number.POSITIVE_INFINITY, now: () => clock.t })
+    for (let i = 0; i < entries; i++) engine.set(`k${i}`, i, { ttl: 10 })
+    engine.set('kept', 'v')
+    clock.t = 10
+    return engine
+  }
+
+  it('size() and stats() reclaim a bounded number of expired entries per call', () => {
+    const engine = expiredCache(1000)
+    const first = engine.size()
+    expect(first).toBeGreaterThanOrEqual(1001 - 64)
+    expect(first).toBeLessThan(1001)
+    const second = engine.stats().size
+    expect(second).toBeGreaterThanOrEqual(first - 64)
+    expect(second).toBeLessThan(first)
+    let calls = 2
+    while (engine.size() > 1) calls++
+    expect(calls).toBeLessThanOrEqual(Math.ceil(1000 / 60) + 1)
+    expect(engine.get('kept')).toBe('v')
+  })
+
+  it('get, has and keys() never return an expired entry, and keys() reclaims them all', () => {
+    const engine = expiredCache(500)
+    expect(engine.get('k7')).toBe(MISS)
+    expect(engine.has('k8')).toBe(false)
+    expect(engine.keys()).toEqual(['kept'])
+    expect(engine.size()).toBe(1)
+  })
+
+  it('each new key reclaims a few expired entries, so dead entries go even if nothing reads them', () => {
+    const engine = expiredCache(100)
+    for (let i = 0; i < 60; i++) engine.set(`new${i}`, i)
+    // 100 expired + kept + 60 new; size() alone reclaims at most 64, so the sets reclaimed the rest.
+    expect(engine.size()).toBeLessThan(161 - 64)
+    for (let i = 60; i < 300; i++) engine.set(`new${i}`, i)
+    expect(engine.size()).toBe(301)
+    expect(engine.stats().evictions).toBe(0)
+  })
+})
