@@ -1,6 +1,6 @@
 // A short tour of twat-cache on its embedded defaults: memory and SQLite, no server needed.
 // Run it twice: the second run is served from the SQLite file the first one wrote.
-import { bcache, getStats, mcache } from '@twat-cache/core'
+import { bcache, getStats, mcache, onCacheEvent } from '@twat-cache/core'
 import '@twat-cache/sqlite'
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -45,6 +45,25 @@ const wasHit = performance.now() - cold < 100
 await time('slowSquare(12) again', () => slowSquare(12))
 console.log(`  engine: ${slowSquare.engine.name}; first call was ${wasHit ? 'a hit from a previous run' : 'computed (run the demo again to see it served from disk)'}`)
 
-console.log('\n4. getStats() for every cached function in this process')
-for (const s of getStats().functions) console.log(`  ${s.name.padEnd(10)} engine=${s.engine.padEnd(7)} hits=${s.hits} misses=${s.misses} size=${s.size}`)
+console.log('\n4. stale-while-revalidate: a stale value at once, one refresh in the background')
+let version = 0
+const price = mcache({ ttl: 100, staleWhileRevalidate: '1m' })(async function price(item) {
+  await sleep(30) // a slow upstream
+  return `${item}: v${++version}`
+})
+const events = []
+const stop = onCacheEvent((e) => e.name === 'price' && events.push(e.type))
+await time('price("tea"), cold', () => price('tea'))
+await sleep(120) // now stale: older than its 100 ms ttl
+await time('price("tea"), stale: no waiting', () => price('tea'))
+await sleep(50) // the background refresh has landed
+await time('price("tea"), refreshed', () => price('tea'))
+stop()
+const { stale, refreshes } = price.cacheInfo()
+console.log(`  cacheInfo(): stale=${stale} refreshes=${refreshes}; events seen by onCacheEvent: ${events.join(' → ')}`)
+
+console.log('\n5. getStats() for every cached function in this process')
+const stats = getStats()
+for (const s of stats.functions) console.log(`  ${s.name.padEnd(10)} engine=${s.engine.padEnd(7)} hits=${s.hits} misses=${s.misses} size=${s.size}`)
+console.log(`  totals: hits=${stats.totals.hits} misses=${stats.totals.misses} stale=${stats.totals.stale}`)
 slowSquare.engine.close()

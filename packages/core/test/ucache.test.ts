@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   CacheContext,
+  EngineClosedError,
   EngineError,
   type EngineConfig,
   type SyncEngine,
@@ -126,7 +127,8 @@ describe('context scopes', () => {
       engine.set('k', 1)
       expect(engine.get('k')).toBe(1)
     }
-    expect(engine.size?.()).toBe(0)
+    // Closed: every operation now refuses (the close contract), rather than answering empty.
+    expect(() => engine!.size?.()).toThrow(EngineClosedError)
   })
 
   it('an unknown engine name raises EngineError', async () => {

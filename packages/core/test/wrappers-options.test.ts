@@ -163,7 +163,7 @@ describe('createCacheConfig lists every bad field, and the zod schema agrees', (
 describe('registerEngine', () => {
   const definition = (name: string, maxBytes?: boolean) => ({
     name,
-    capabilities: { ...createMemoryEngine().capabilities, ...(maxBytes === undefined ? {} : { maxBytes }) },
+    capabilities: { ...createMemoryEngine().capabilities, maxBytes: maxBytes ?? false },
     priority: 1,
     create: (config: EngineConfig) => ({ ...createMemoryEngine(config), name }),
   })

@@ -3,7 +3,7 @@
  * server (never a number that only grows), and `acache` recovers after Redis comes back even
  * when its caller never yields to the event loop.
  */
-import { EngineError, acache, getEngine } from '@twat-cache/core'
+import { EngineError, acache, getEngine, getStats } from '@twat-cache/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisEngine, createRedisEngine } from '../src/engine.js'
 // The package entry registers the engine, as `import '@twat-cache/redis'` does for users.
@@ -45,6 +45,23 @@ describe.skipIf(skip !== undefined)('size() on Redis', () => {
     } finally {
       await mine.close()
       await other.close()
+    }
+  })
+  it('cacheInfo().size of an acache function is what Redis holds, not what this process wrote', async () => {
+    const square = acache({ engine: 'redis', namespace: 'size-info', redis: { url: server.url } })(async (n: number) => n * n)
+    const engine = square.engine as RedisEngine
+    try {
+      // Before the engine first answered, the field is absent rather than a guess.
+      expect(square.cacheInfo().size).toBeUndefined()
+      for (let i = 0; i < 200; i++) await square(i)
+      await expect.poll(() => square.cacheInfo().size).toBe(200)
+      // Redis lost its data; this process writes 100 more: 100 entries exist, not 300.
+      await engine.client.flushall()
+      for (let i = 200; i < 300; i++) await square(i)
+      await expect.poll(() => square.cacheInfo().size).toBe(100)
+      expect(getStats('size-info').totals.size).toBe(100)
+    } finally {
+      await engine.close()
     }
   })
 })

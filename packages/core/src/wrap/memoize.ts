@@ -3,7 +3,7 @@ import { ConfigurationError } from '../errors.js'
 import { warnOnce } from '../logger.js'
 import { defaultNamespace } from '../keys/namespace.js'
 import { type EngineNeeds, selectEngine, unknownEngine } from '../registry.js'
-import type { Engine, EngineDefinition, SyncEngine } from '../types.js'
+import type { AsyncEngine, Engine, EngineDefinition, SyncEngine } from '../types.js'
 import type { Step } from './pipeline.js'
 import { isClosed, watchClose } from './closed.js'
 import { keyBuilder } from './keying.js'
@@ -142,21 +142,36 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
   // A closed engine is reported, never thrown, by cacheInfo() and getStats().
   let closedSeen = false
   const closed = () => closedSeen || isClosed(engine)
-  const size = (): number => {
-    const estimate = Math.min(counters.written, config.maxsize)
-    if (!context.sync || !engine.size) return estimate
+  // Async engines cannot answer inline: cacheInfo() reports the count the engine last gave
+  // (one refresh at a time, started by each read) and leaves `size` out until it has one, so
+  // it never shows a number that only counts this process's writes.
+  let reported: number | undefined
+  let counting = false
+  const size = (): number | undefined => {
+    if (!engine.size) return context.sync ? Math.min(counters.written, config.maxsize) : undefined
     try {
-      return (engine as SyncEngine).size!()
+      if (context.sync) return (engine as SyncEngine).size!()
+      if (!counting) {
+        counting = true
+        ;(engine as AsyncEngine).size!().then(
+          (n) => void (reported = n),
+          (error) => void (closedSeen ||= isClosed(engine, error)),
+        ).finally(() => void (counting = false))
+      }
+      return reported
     } catch (error) {
       closedSeen ||= isClosed(engine, error)
-      return estimate
+      return undefined
     }
   }
   const info = (): CacheInfo => {
     const { hits, misses, stale, refreshes, errors } = counters
-    const base = { hits, misses, stale, refreshes, errors, size: 0, maxsize: config.maxsize, engine: engine.name }
-    if (!closed()) base.size = size()
-    return closed() ? { ...base, size: 0, closed: true } : base
+    const base: CacheInfo = { hits, misses, stale, refreshes, errors, size: 0, maxsize: config.maxsize, engine: engine.name }
+    const n = closed() ? 0 : size()
+    if (closed()) return { ...base, size: 0, closed: true }
+    if (n === undefined) delete base.size
+    else base.size = n
+    return base
   }
   // getStats() holds `tracked` weakly; the cached function holds it strongly (cacheClear
   // refers to it), so it lives as long as the function does.

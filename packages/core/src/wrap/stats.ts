@@ -10,8 +10,12 @@ export interface CacheInfo {
   refreshes: number
   /** Failed function runs and failed engine operations. */
   errors: number
-  /** Entries held for this function (for async engines: an estimate from this process's writes; 0 once closed). */
-  size: number
+  /**
+   * Entries held for this function; 0 once closed. Async engines answer later: it is the count
+   * the engine last reported (each read starts a refresh), absent until the first report and
+   * for async engines that cannot count.
+   */
+  size?: number
   maxsize: number
   /** Name of the engine serving this function. */
   engine: string
@@ -28,6 +32,7 @@ export interface CacheStatsEntry extends CacheInfo {
 /** What `getStats()` returns: one entry per cached function, and their sums. */
 export interface CacheStats {
   functions: CacheStatsEntry[]
+  /** Sums over `functions` (`size` counts the functions that report one). */
   totals: { hits: number; misses: number; stale: number; refreshes: number; errors: number; size: number }
 }
 
@@ -77,7 +82,7 @@ export function trackedEngines(): Engine[] {
 export function getStats(name?: string): CacheStats {
   const functions = matching(name).map(([, c]) => ({ name: c.name, namespace: c.namespace, ...c.info() }))
   const totals = { hits: 0, misses: 0, stale: 0, refreshes: 0, errors: 0, size: 0 }
-  for (const f of functions) for (const field of Object.keys(totals) as (keyof typeof totals)[]) totals[field] += f[field]
+  for (const f of functions) for (const field of Object.keys(totals) as (keyof typeof totals)[]) totals[field] += f[field] ?? 0
   return { functions, totals }
 }
 
