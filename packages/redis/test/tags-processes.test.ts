@@ -22,4 +22,8 @@ describe.skipIf(skip !== undefined)('tags across processes on one Redis', () => 
   it('process B, which never cached anything, invalidates and expires user:7; process A recomputes exactly those entries', async () => {
     await runUser7Scenario(bundle, { engine: 'redis', redis: { url: server.url } }, expect)
   }, 60_000)
+
+  it('with staleWhileRevalidate: after process B expires user:7, process A serves those entries stale once and refreshes them', async () => {
+    await runUser7Scenario(bundle, { engine: 'redis', redis: { url: server.url }, namespace: 'swr', ttl: '1h', staleWhileRevalidate: '1h' }, expect)
+  }, 60_000)
 })

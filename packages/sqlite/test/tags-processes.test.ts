@@ -19,4 +19,8 @@ describe('tags across processes on one SQLite file', () => {
   it('process B, which never cached anything, invalidates and expires user:7; process A recomputes exactly those entries', async () => {
     await runUser7Scenario(bundle, { engine: 'sqlite', cacheDir: root }, expect)
   }, 60_000)
+
+  it('with staleWhileRevalidate: after process B expires user:7, process A serves those entries stale once and refreshes them', async () => {
+    await runUser7Scenario(bundle, { engine: 'sqlite', cacheDir: root, namespace: 'swr', ttl: '1h', staleWhileRevalidate: '1h' }, expect)
+  }, 60_000)
 })
