@@ -64,7 +64,7 @@ function pong(port) {
 }
 
 /** redis-server on a free loopback port, no persistence, killed when this process exits. */
-async function startRedis() {
+export async function startRedis() {
   const dir = mkdtempSync(join(tmpdir(), 'twat-bench-redis-'))
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort()

@@ -26,6 +26,7 @@ const SUITES = {
   persistent: { module: './persistent.js', issue: 4, title: 'SQLite and flat-cache against the raw libraries' },
   redis: { module: './redis.js', issue: 5, title: 'Redis round trips against raw ioredis' },
   freshness: { module: './freshness.js', issue: 11, title: 'Freshness and cache events on the hit path' },
+  tags: { module: './tags.js', issue: 12, title: 'Tags: tagged hits and invalidateTags against store size' },
 }
 const RESULT_PREFIX = 'BENCH_RESULT '
 const here = dirname(fileURLToPath(import.meta.url))
