@@ -8,7 +8,7 @@
 //   entry, so its hits take two (measured too, without a target).
 // - `invalidateTags` with 100,000 tagged entries stored against 100, on memory, sqlite and redis,
 //   beside bentocache (`deleteByTag`; memory and redis: its sqlite store needs knex or kysely)
-//   and cacheable (`invalidateTags`, in-memory: no shared store is installed here). Tag state is
+//   and cacheable (`tags.invalidateTag`, in-memory: no shared store is installed here). Tag state is
 //   one record per tag, so the twat-cache columns should not grow with the entries.
 //
 // Redis needs redis-server on PATH (else those rows are skipped, with a note). This suite times
@@ -134,7 +134,7 @@ function contenders(root, url) {
     async setup(n) {
       const cache = new Cacheable({ tags: true })
       for (let i = 0; i < n; i++) await cache.set(`k${i}`, { i }, { tags: [tagOf(i)] })
-      return { invalidate: (i) => cache.invalidateTags([tagOf(i)]), close: () => cache.disconnect?.() }
+      return { invalidate: (i) => cache.tags.invalidateTag(tagOf(i)), close: () => cache.disconnect?.() }
     },
   })
   return list

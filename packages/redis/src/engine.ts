@@ -114,8 +114,9 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     pending--
     throw error
   }
-  function send<T>(command: () => Promise<T>): Promise<T> {
-    if (autoPipeline) clientOptions.enableAutoPipelining = pending > 0
+  /** `direct`: written at once, never deferred (a tag read that must leave with its entry's GET). */
+  function send<T>(command: () => Promise<T>, direct = false): Promise<T> {
+    if (autoPipeline) clientOptions.enableAutoPipelining = !direct && pending > 0
     pending++
     return command().then(settle, settleError)
   }

@@ -38,6 +38,12 @@ if cur == 'inf' then return 0 end
 if ARGV[1] == 'inf' or not cur or tonumber(cur) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
 return 0`
 
+/**
+ * Where tag state lives under the key prefix: one hash tag, so all of it is in one Cluster slot.
+ * Not a namespace: `twat-cache ls` (inspect.ts) skips it.
+ */
+export const TAG_SPACE = '{twat-cache-tags}:'
+
 const NONE: TagState = Object.freeze({ invalidatedAt: 0, expiredAt: 0 })
 
 export interface TagContext {
@@ -46,18 +52,20 @@ export interface TagContext {
   readonly keyPrefix: string
   /** The engine's guard: refuses after close, waits for the connection, turns errors into ours. */
   run<T>(command: string, op: () => Promise<T>): Promise<T>
-  /** The engine's sender (auto-pipelines while other commands are in flight). */
-  send<T>(command: () => Promise<T>): Promise<T>
+  /** The engine's sender (auto-pipelines while other commands are in flight, unless `direct`). */
+  send<T>(command: () => Promise<T>, direct?: boolean): Promise<T>
 }
 
 export function redisTagMethods({ client, keyPrefix, run, send }: TagContext): AsyncTagMethods {
-  const space = `${keyPrefix}{twat-cache-tags}:`
+  const space = keyPrefix + TAG_SPACE
   const horizonKey = `${space}horizon`
   const tagKey = (tag: string) => `${space}t:${tag}`
   return {
     readTags(tags) {
       if (tags.length === 0) return Promise.resolve(NONE)
-      return run('MGET', () => send(() => client.mget(tags.map(tagKey)))).then((replies) => {
+      // Direct: auto-pipelining would defer it to setImmediate, after the entry's GET it is sent
+      // with, making a tagged hit two round trips instead of one.
+      return run('MGET', () => send(() => client.mget(tags.map(tagKey)), true)).then((replies) => {
         let invalidatedAt = 0
         let expiredAt = 0
         for (const reply of replies) {
