@@ -26,7 +26,7 @@ import { BentoCache, bentostore } from 'bentocache'
 import { memoryDriver } from 'bentocache/drivers/memory'
 import { redisDriver } from 'bentocache/drivers/redis'
 import { pairedRatio, printRace, race, recordTable, recordTarget } from './harness.js'
-import { SETS, contender, f, fAsync, sets } from './hot-path.js'
+import { SETS, checkSameResults, contender, f, fAsync, ratioTarget } from './hot-path.js'
 
 const TAGS = ['tenant:1', 'kind:f', 'version:3']
 const SMALL = 100
@@ -35,27 +35,12 @@ const CALLS = 300 // invalidations timed per store size
 
 const hasRedis = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0
 
-async function warm(contenders, isAsync) {
-  for (const c of contenders) {
-    for (const [id, o] of sets) {
-      const got = isAsync ? await c.call(id, o) : c.call(id, o)
-      if (got !== f(id, o)) throw new Error(`${c.name} returned ${got} for f(${id}) instead of ${f(id, o)}`)
-    }
-  }
-}
-
-const ratioTarget = (subject, ratio, min, against) => {
-  const ok = ratio >= min
-  recordTarget(subject, `≥ ${min.toFixed(2)}× ${against}`, `${ratio.toFixed(2)}×`, ok)
-  return { ok, text: `≥ ${min.toFixed(2)}× ${against} (${ratio.toFixed(2)}×)`, measured: `${ratio.toFixed(2)}× ${against}` }
-}
-
 async function memoryHits() {
   const contenders = [
     contender('mcache, no tags', mcache({ maxsize: SETS * 2 })(f), false),
     contender('mcache, 3 tags', mcache({ maxsize: SETS * 2, tags: TAGS })(f), false),
   ]
-  await warm(contenders, false)
+  await checkSameResults(contenders, false)
   const results = await race(contenders)
   printRace(`memory: sync hit, ${SETS} cached argument sets`, results, {
     baseline: 'mcache, no tags',
@@ -73,7 +58,7 @@ async function redisHits(url) {
     contender('acache redis, 3 static tags', tagged, true),
     contender('acache redis, tags function', byFunction, true),
   ]
-  await warm(contenders, true)
+  await checkSameResults(contenders, true)
   const results = await race(contenders)
   printRace(`redis: async hit, ${SETS} cached argument sets, one caller`, results, {
     baseline: 'acache redis, no tags',
