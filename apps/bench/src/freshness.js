@@ -15,23 +15,8 @@ import { acache, mcache, onCacheEvent } from '@twat-cache/core'
 import { cachified } from '@epic-web/cachified'
 import { BentoCache, bentostore } from 'bentocache'
 import { memoryDriver } from 'bentocache/drivers/memory'
-import { pairedRatio, printRace, race, recordTarget, sleep } from './harness.js'
-import { SETS, contender, f, fAsync, lruFetch, mapMemo, sets } from './hot-path.js'
-
-async function warm(contenders, isAsync) {
-  for (const c of contenders) {
-    for (const [id, o] of sets) {
-      const got = isAsync ? await c.call(id, o) : c.call(id, o)
-      if (got !== f(id, o)) throw new Error(`${c.name} returned ${got} for f(${id}) instead of ${f(id, o)}`)
-    }
-  }
-}
-
-const ratioTarget = (subject, ratio, min, against) => {
-  const ok = ratio >= min
-  recordTarget(subject, `≥ ${min.toFixed(2)}× ${against}`, `${ratio.toFixed(2)}×`, ok)
-  return { ok, text: `≥ ${min.toFixed(2)}× ${against} (${ratio.toFixed(2)}×)`, measured: `${ratio.toFixed(2)}× ${against}` }
-}
+import { pairedRatio, printRace, race, sleep } from './harness.js'
+import { SETS, checkSameResults, contender, f, fAsync, lruFetch, mapMemo, ratioTarget } from './hot-path.js'
 
 async function syncHits() {
   const plain = mcache({ maxsize: SETS * 2 })(f)
@@ -45,7 +30,7 @@ async function syncHits() {
     contender('mcache swr, fresh hit', fresh, false),
     contender('mcache swr, stale hit', stale, false),
   ]
-  await warm(contenders, false)
+  await checkSameResults(contenders, false)
   await sleep(5) // the stale contender's entries are now past their 1 ms ttl
   for (const [id, o] of sets) stale(id, o) // each key's (never-ending) refresh starts here
   await sleep(0)
@@ -86,7 +71,7 @@ async function asyncHits() {
     contender('mcache (async fn)', mcache({ maxsize: SETS * 2 })(fAsync), true),
     contender('mcache swr (async fn), fresh hit', mcache({ maxsize: SETS * 2, ttl: '1h', staleWhileRevalidate: '1h' })(fAsync), true),
   ]
-  await warm(contenders, true)
+  await checkSameResults(contenders, true)
   const results = await race(contenders)
   printRace(`async hit, ${SETS} cached argument sets, one caller awaiting each call`, results, {
     baseline: 'lru-cache fetch()',
@@ -110,7 +95,7 @@ async function stalePeers() {
       true,
     ),
   ]
-  await warm(contenders, true)
+  await checkSameResults(contenders, true)
   await sleep(5)
   const results = await race(contenders)
   printRace(`stale hit beside the peers: ${SETS} argument sets, entries stale after 1 ms and refreshed in the background`, results, {

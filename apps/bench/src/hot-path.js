@@ -33,7 +33,8 @@ export function contender(name, call, isAsync) {
   return { name, call, run: (n, start) => loop(call, sets, n, start) }
 }
 
-async function checkSameResults(contenders, isAsync) {
+/** Fill every contender's cache, checking each returns f's result. */
+export async function checkSameResults(contenders, isAsync) {
   for (const c of contenders) {
     for (const [id, o] of sets) {
       const got = isAsync ? await c.call(id, o) : c.call(id, o)
@@ -121,6 +122,13 @@ async function stampede() {
     ['contender', 'factory runs per trial', 'median ms', 'min ms', 'max ms', `one run, ≤ ${(DELAY * 1.1).toFixed(0)} ms`],
     rows,
   )
+}
+
+/** A "≥ min× against" target, recorded for the report and shaped for printRace. */
+export const ratioTarget = (subject, ratio, min, against) => {
+  const ok = ratio >= min
+  recordTarget(subject, `≥ ${min.toFixed(2)}× ${against}`, `${ratio.toFixed(2)}×`, ok)
+  return { ok, text: `≥ ${min.toFixed(2)}× ${against} (${ratio.toFixed(2)}×)`, measured: `${ratio.toFixed(2)}× ${against}` }
 }
 
 export async function run() {

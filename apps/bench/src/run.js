@@ -27,6 +27,7 @@ const SUITES = {
   redis: { module: './redis.js', issue: 5, title: 'Redis round trips against raw ioredis' },
   freshness: { module: './freshness.js', issue: 11, title: 'Freshness and cache events on the hit path' },
   tiers: { module: './tiers.js', issue: 13, title: 'Tiers: L1 in front of Redis, invalidation latency, the lock' },
+  tags: { module: './tags.js', issue: 12, title: 'Tags: tagged hits and invalidateTags against store size' },
 }
 const RESULT_PREFIX = 'BENCH_RESULT '
 const here = dirname(fileURLToPath(import.meta.url))

@@ -22,6 +22,11 @@ beforeAll(async () => {
   for (const [namespace, n] of [['fib', 3], ['a:b', 2], ['users', 4]] as const) {
     const e = engine(namespace)
     for (let i = 0; i < n; i++) await e.set(`[${i}]`, { i, tags: new Set([i]) })
+    // Tag state (its own keys under the prefix) must not show up as a namespace.
+    if (namespace === 'users') {
+      await e.keepTags!(60_000) // without a tagged lifetime noted, a mark keeps no record
+      await e.markTags!(['user:7'], 'invalidate', Date.now())
+    }
     await e.close()
   }
 }, BUILD_TIMEOUT_MS)

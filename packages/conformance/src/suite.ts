@@ -6,6 +6,7 @@ import { lifecycleCases } from './cases/lifecycle.js'
 import { maxBytesCases } from './cases/max-bytes.js'
 import { sharedMethodCases } from './cases/shared.js'
 import { sharingCases } from './cases/sharing.js'
+import { tagCases } from './cases/tags.js'
 import { ttlCases } from './cases/ttl.js'
 import { valueCases } from './cases/values.js'
 import { Harness } from './harness.js'
@@ -24,6 +25,7 @@ export function defineSuite(options: DescribeEngineOptions): void {
     describe('eviction', () => evictionCases(h))
     describe('maxBytes', () => maxBytesCases(h))
     describe('tiers and locks', () => sharedMethodCases(h))
+    describe('tags', () => tagCases(h))
     describe('lifecycle', () => lifecycleCases(h))
     describe('after close', () => closedCases(h))
   })

@@ -64,6 +64,12 @@ const EXPECTED_FAILURES: Record<string, string[]> = {
   'lease-always-granted': ['lease: one holder at a time; released only with its token; taken again once expired'],
   'expiry-unknown': ['coherence: declared methods exist, and readEntry returns the value with its expiry'],
   'watch-deaf': ["coherence 'push': a write by another engine instance is reported with its key"],
+  'tags-missing': ['tag methods: present when declared, sync or async as the engine'],
+  'tags-phantom': ['readTags of tags never marked reads zeros'],
+  'tags-last-wins': ['readTags returns the latest invalidation and expiry among the tags; an older mark never lowers them'],
+  'tags-per-namespace': ['tag state is store-wide: other namespaces (and other instances on the store) see the marks'],
+  'tags-truncated': ['tags are compared whole, whatever characters they hold'],
+  'tags-closed-open': ['after close(), tag methods fail with EngineClosedError'],
 }
 
 interface Report {

@@ -29,6 +29,16 @@ export const leaseShorterThanWait = (o: unknown): boolean => {
 }
 export const LEASE_SHORTER_THAN_WAIT = 'lock.ttl must be ≥ lock.wait: a lease that ends before its waiters give up lets them all compute'
 
+/** Longest tag accepted (§13). */
+export const MAX_TAG_LENGTH = 256
+
+/** `undefined` if `tag` is a valid tag (a non-empty string of at most 256 characters), else what was expected. */
+export function tagProblem(tag: unknown): string | undefined {
+  if (typeof tag !== 'string' || tag === '') return 'expected a non-empty string'
+  if (tag.length > MAX_TAG_LENGTH) return `expected a tag of at most ${MAX_TAG_LENGTH} characters`
+  return undefined
+}
+
 /**
  * Problems between freshness fields (each field already valid on its own): stale windows need a
  * `ttl` to count from, and a soft `timeout` at or above `hardTimeout` could never fire.

@@ -1,6 +1,6 @@
 import { DURATION_EXPECTED, toMilliseconds } from './duration.js'
 import { ConfigurationError } from './errors.js'
-import { LEASE_SHORTER_THAN_WAIT, enginesDisagree, folderNameProblem, freshnessProblems, leaseShorterThanWait } from './checks.js'
+import { LEASE_SHORTER_THAN_WAIT, enginesDisagree, folderNameProblem, freshnessProblems, leaseShorterThanWait, tagProblem } from './checks.js'
 import type { cacheConfigSchema, redisSchema, serializerSchema } from './schema.js'
 import type { Policy } from './types.js'
 import type * as z from 'zod/mini'
@@ -11,7 +11,7 @@ export const DEFAULT_MAXSIZE = 1000
 /** What users pass to `mcache`, `bcache`, ... and `createCacheConfig` (typed from the zod schema). */
 type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`
 type DurationFields = 'ttl' | 'staleWhileRevalidate' | 'staleIfError' | 'timeout' | 'hardTimeout' | 'revalidate'
-export type CacheOptions = Omit<z.input<typeof cacheConfigSchema>, DurationFields> & {
+export type CacheOptions = Omit<z.input<typeof cacheConfigSchema>, DurationFields | 'tags'> & {
   /**
    * Time to live: milliseconds, or `'500ms' | '30s' | '5m' | '1h' | '1d'`; or a function of the
    * result and the arguments returning one (`0` there: do not store this result). Omit for no expiry.
@@ -27,7 +27,13 @@ export type CacheOptions = Omit<z.input<typeof cacheConfigSchema>, DurationField
   hardTimeout?: Duration | undefined
   /** Refreshes an existing entry instead of the function; may return `notModified`. */
   revalidate?: ((previous: { value: any; createdAt: number; expiresAt: number }, ...args: any[]) => unknown) | undefined
+  /** Tags of every entry: a list, or computed from the value and the arguments (§13). */
+  tags?: TagsOption | undefined
 }
+
+/** The `tags` option: static tags, or a function of the value and the call's arguments. */
+// biome-ignore lint: `any` lets every function's value and argument types through.
+export type TagsOption = readonly string[] | ((value: any, ...args: any[]) => readonly string[])
 export type RedisOptions = z.output<typeof redisSchema>
 export type CompressOptions = { algorithm: 'gzip' | 'brotli' | 'deflate'; level?: number | undefined; threshold: number }
 export type SerializerOption = z.output<typeof serializerSchema>
@@ -62,6 +68,7 @@ export interface CacheConfig {
   readonly serializer?: SerializerOption | undefined
   readonly redis?: RedisOptions | undefined
   readonly key?: ((...args: never[]) => string) | undefined
+  readonly tags?: TagsOption | undefined
   readonly engineOptions?: Record<string, unknown> | undefined
 }
 
@@ -163,6 +170,7 @@ function report(rule: Rule, value: unknown, path: string, issues: string[]): voi
 const port = int(1, 65535)
 const node = strict({ host: nonEmpty, port }, undefined, ['host', 'port'])
 const duration: Rule = (v) => (toMilliseconds(v) === undefined ? DURATION_EXPECTED : undefined)
+const tag: Rule = (v) => tagProblem(v)
 const folderName: Rule = (v) => (typeof v === 'string' ? folderNameProblem(v) : 'expected a string')
 
 /** Mirrors `cacheConfigSchema` in schema.ts field for field (a test keeps them in step). */
@@ -213,6 +221,7 @@ export const CONFIG_RULES: Record<string, Rule> = {
     options: record,
   }),
   key: fn,
+  tags: either(fn, list(tag)),
   engineOptions: record,
 }
 const checkOptions = strict(CONFIG_RULES, 'cache options must be an object')

@@ -14,6 +14,10 @@ export type {
   SyncCapabilities,
   SyncEngine,
   Watch,
+  SyncTagMethods,
+  AsyncTagMethods,
+  TagMark,
+  TagState,
 } from './types.js'
 export { type TieredEngine, type TierOptions, VERSION_CHECK_MS, createTieredEngine } from './tiers/tiered-engine.js'
 export { MISS } from './types.js'
@@ -41,6 +45,7 @@ export {
   type EngineConfig,
   type RedisOptions,
   type SerializerOption,
+  type TagsOption,
   DEFAULT_MAXSIZE,
   createCacheConfig,
   folderNameProblem,
@@ -77,6 +82,8 @@ export type { AnyFunction, AsyncFunction, CacheControls, Cached, Cacher } from '
 export { acache, bcache, fcache, mcache, ucache } from './wrap/wrappers.js'
 export { type NotModified, type PreviousEntry, notModified } from './wrap/freshness.js'
 export { type CacheInfo, type CacheStatsEntry, clearCache, getStats } from './wrap/stats.js'
+export { type TagsOptions, expireTags, invalidateTags } from './wrap/tags-api.js'
+export { createTagRegistry } from './wrap/tag-registry.js'
 export { CacheContext, type ScopedEngine, engineContext, getOrCreateEngine } from './context.js'
 export * from './selection/index.js'
 export {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
 import { DURATION_EXPECTED, toMilliseconds } from './duration.js'
-import { LEASE_SHORTER_THAN_WAIT, enginesDisagree, folderNameProblem, freshnessProblems, leaseShorterThanWait } from './checks.js'
+import { LEASE_SHORTER_THAN_WAIT, enginesDisagree, folderNameProblem, freshnessProblems, leaseShorterThanWait, tagProblem } from './checks.js'
 
 /*
  * The published options schema. It is the source of the option types (`CacheOptions` is
@@ -19,6 +19,7 @@ const positiveInt = z.number().check(z.int(), z.minimum(1))
 const nonEmpty = z.string().check(z.minLength(1))
 const port = z.number().check(z.int(), z.minimum(1), z.maximum(65535))
 const node = z.strictObject({ host: nonEmpty, port })
+const tag = z.string().check(z.refine((v) => tagProblem(v) === undefined, 'expected a non-empty tag of at most 256 characters'))
 
 /**
  * The Redis connection settings, written once: `createCacheConfig` checks the same fields (its
@@ -178,6 +179,12 @@ export const cacheConfigSchema = z.strictObject({
   serializer: z.optional(serializerSchema),
   /** Redis connection; `TWAT_CACHE_REDIS_*` environment variables override it. */
   redis: z.optional(redisSchema),
+  /**
+   * Tags of every entry (ARCHITECTURE.md §13): a list, or `(value, ...args) => tags` computed
+   * from the result. `invalidateTags` / `expireTags` then drop or expire every entry carrying
+   * one. Each tag is a non-empty string of at most 256 characters.
+   */
+  tags: z.optional(z.union([z.array(tag), z.custom<(value: never, ...args: never[]) => readonly string[]>((v) => typeof v === 'function')])),
   /** Custom key builder, replacing the stable argument serialization. */
   key: z.optional(z.custom<(...args: never[]) => string>((v) => typeof v === 'function')),
   /** Options passed verbatim to the engine's factory, which validates them with its own schema. */

@@ -41,6 +41,48 @@ export interface EngineCapabilities {
   readonly coherence?: 'push' | 'version'
   /** It has `acquire`/`release`: leases other processes see, for `lock`. Absent means `false`. */
   readonly lease?: boolean
+  /**
+   * Keeps store-wide tag state (`readTags`, `markTags`, `keepTags`), so `invalidateTags` and
+   * `expireTags` reach every process sharing the store. Absent means `false`: core then keeps
+   * tag state in one in-process registry, which reaches only this process.
+   */
+  readonly tags?: boolean
+}
+
+/**
+ * The tag state that matters for one entry: the latest invalidation and the latest expiry
+ * among its tags (epoch ms; 0 when none of its tags was ever marked).
+ */
+export interface TagState {
+  readonly invalidatedAt: number
+  readonly expiredAt: number
+}
+
+/** What `invalidateTags` and `expireTags` record for a tag. */
+export type TagMark = 'invalidate' | 'expire'
+
+/**
+ * Optional tag-state methods of a sync engine (declared by `capabilities.tags: true`). Tag
+ * state is store-wide: it does not depend on the engine's namespace, so a process that never
+ * cached anything can invalidate. Every method costs O(number of tags), never a key scan.
+ */
+export interface SyncTagMethods {
+  /** The latest marks among `tags`, in one read (one query, one `MGET`). */
+  readTags(tags: readonly string[]): TagState
+  /** Record that `tags` were invalidated or expired at `at` (epoch ms); later marks win. */
+  markTags(tags: readonly string[], kind: TagMark, at: number): void
+  /**
+   * A tagged entry may live `lifetime` ms (`Infinity`: no expiry). Tag records must be kept at
+   * least as long as the longest lifetime noted, and may be dropped after it (that bounds them).
+   */
+  keepTags(lifetime: number): void
+}
+
+/** {@link SyncTagMethods} of an async engine: the same methods, returning promises. */
+export interface AsyncTagMethods {
+  readTags(tags: readonly string[]): Promise<TagState>
+  markTags(tags: readonly string[], kind: TagMark, at: number): Promise<void>
+  keepTags(lifetime: number): Promise<void>
 }
 
 export interface SyncCapabilities extends EngineCapabilities {
@@ -121,6 +163,9 @@ export interface SyncEngine extends SharedEngineMethods<void> {
   size?(): number
   stats?(): EngineStats
   keys?(): Iterable<string>
+  readTags?: SyncTagMethods['readTags']
+  markTags?: SyncTagMethods['markTags']
+  keepTags?: SyncTagMethods['keepTags']
   [Symbol.dispose](): void
   [Symbol.asyncDispose](): Promise<void>
 }
@@ -138,6 +183,9 @@ export interface AsyncEngine extends SharedEngineMethods<Promise<void>> {
   size?(): Promise<number>
   stats?(): Promise<EngineStats>
   keys?(): AsyncIterable<string>
+  readTags?: AsyncTagMethods['readTags']
+  markTags?: AsyncTagMethods['markTags']
+  keepTags?: AsyncTagMethods['keepTags']
   [Symbol.asyncDispose](): Promise<void>
 }
 

@@ -38,6 +38,7 @@ describe('the rule table and the zod schema', () => {
     serializer: ['json', 'default', 'yaml', { serialize: fn, deserialize: fn }, { serialize: fn }, { serialize: 1, deserialize: fn }],
     redis: [{}, { url: 'redis://x' }, { port: 6379, db: 0 }, { port: 0 }, { port: 70000 }, { db: -1 }, { tls: true }, { tls: { ca: 'x' } }, { tls: 'yes' }, { sentinels: [{ host: 'h', port: 1 }] }, { sentinels: [{ host: 'h' }] }, { cluster: 'x' }, { options: { a: 1 } }, { bogus: 1 }],
     key: [fn, 'k'],
+    tags: [['a', 'b'], [], [''], ['x'.repeat(256)], ['x'.repeat(257)], [1], fn, 'a', {}],
     engineOptions: [{}, { a: 1 }, [], 'x'],
   }
   const option = fc.dictionary(fc.constantFrom(...Object.keys(candidates), 'maxsise', 'tll'), fc.constant(0), { maxKeys: 5 }).chain((keys) =>

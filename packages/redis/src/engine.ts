@@ -16,6 +16,7 @@ import { type RedisClient, openConnection } from './connection.js'
 import { leaseMethods } from './lease.js'
 import { trackPrefix } from './tracking.js'
 import { type RedisConnectionOptions, type RedisEngineExtraOptions, resolveConnection } from './options.js'
+import { redisTagMethods } from './tags.js'
 
 export const ENGINE_NAME = 'redis'
 
@@ -33,6 +34,7 @@ export const REDIS_CAPABILITIES: AsyncCapabilities = Object.freeze({
   // l1 coherence by client tracking (tracking.ts); lock leases (lease.ts).
   coherence: 'push',
   lease: true,
+  tags: true,
 })
 
 /**
@@ -117,8 +119,9 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     pending--
     throw error
   }
-  function send<T>(command: () => Promise<T>): Promise<T> {
-    if (autoPipeline) clientOptions.enableAutoPipelining = pending > 0
+  /** `direct`: written at once, never deferred (a tag read that must leave with its entry's GET). */
+  function send<T>(command: () => Promise<T>, direct = false): Promise<T> {
+    if (autoPipeline) clientOptions.enableAutoPipelining = !direct && pending > 0
     pending++
     return command().then(settle, settleError)
   }
@@ -199,6 +202,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     name: ENGINE_NAME,
     capabilities: REDIS_CAPABILITIES,
     prefix,
+    ...redisTagMethods({ client, keyPrefix: resolved.keyPrefix, run, send }),
     get client() {
       return conn.client
     },

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis'
 import { openConnection } from './connection.js'
 import { createRedisEngine, escapeGlob } from './engine.js'
 import { resolveConnection } from './options.js'
+import { TAG_SPACE } from './tags.js'
 
 export interface RedisInspectOptions {
   /** `redis://…` of a standalone server. */
@@ -102,6 +103,7 @@ export function openRedisInspector(options: RedisInspectOptions): RedisInspector
         const measured = await sizes(keys)
         keys.forEach((key, i) => {
           const rest = key.toString('utf8').slice(keyPrefix.length)
+          if (rest.startsWith(TAG_SPACE)) return // tag state (tags.ts), not a namespace
           const end = rest.indexOf(':')
           if (end < 0) return // not written by the engine: every engine key has `<namespace>:`
           const namespace = decodeNamespace(rest.slice(0, end))

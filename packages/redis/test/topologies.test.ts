@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { MISS } from '@twat-cache/core'
+import { MISS, acache, invalidateTags } from '@twat-cache/core'
+import '../src/index.js'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisEngine } from '../src/engine.js'
@@ -102,6 +103,25 @@ describe.skipIf(skip !== undefined)('Cluster', () => {
     } finally {
       await engine.close()
       await other.close()
+    }
+  })
+
+  it('tags: entries and tag state in different slots, many tags per entry, no CROSSSLOT', async () => {
+    const cluster = [{ host: node.host, port: node.port }]
+    let runs = 0
+    const tagsOf = (_v: unknown, id: number) => Array.from({ length: 8 }, (_, i) => `clu-user:${id}:${i}`)
+    const user = acache({ engine: 'redis', namespace: 'clu-tags', redis: { cluster }, tags: tagsOf })(async (id: number) => ({ id, run: ++runs }))
+    const invalidator = createRedisEngine({ namespace: 'elsewhere', redis: { cluster } })
+    try {
+      for (let id = 0; id < 20; id++) await user(id)
+      for (let id = 0; id < 20; id++) expect((await user(id)).run).toBe(id + 1)
+      await invalidateTags(['clu-user:3:5', 'clu-user:11:0'], { engine: invalidator })
+      const after = await Promise.all(Array.from({ length: 20 }, (_, id) => user(id)))
+      expect(after.filter((v) => v.run > 20).map((v) => v.id).sort((a, b) => a - b)).toEqual([3, 11])
+      expect((await invalidator.readTags!(tagsOf(0, 3))).invalidatedAt).toBeGreaterThan(0)
+    } finally {
+      await invalidator.close()
+      await user.engine.close()
     }
   })
 })

@@ -15,6 +15,7 @@ import { acquire, followReplacement, recoverFromCorruption, release, translate }
 import { parseSqliteOptions } from './options.js'
 import { sharedMethods } from './shared.js'
 import { type Operations, type WriteSettings, prepareOperations, tick } from './statements.js'
+import { sqliteTagMethods } from './tags.js'
 
 export { SCHEMA_VERSION } from './version.js'
 export { type ResolvedSqliteOptions, type SqliteEngineOptions, parseSqliteOptions, sqliteOptionsSchema } from './options.js'
@@ -32,6 +33,7 @@ export const SQLITE_CAPABILITIES: SyncCapabilities = Object.freeze({
   // l1 polls `version()`; lock takes lease rows (shared.ts).
   coherence: 'version',
   lease: true,
+  tags: true,
 })
 
 /**
@@ -144,6 +146,8 @@ export function createSqliteEngine(config: SqliteEngineConfig = {}): SqliteEngin
     }
   }
 
+  const tagMethods = sqliteTagMethods(connection, (doing, now, isWrite, op) => run(doing, now, isWrite, () => op()))
+
   const isLive = (expiresAt: number | null | undefined): boolean => expiresAt !== undefined && (expiresAt === null || expiresAt > Date.now())
 
   const engine: SqliteEngine = {
@@ -151,6 +155,7 @@ export function createSqliteEngine(config: SqliteEngineConfig = {}): SqliteEngin
     capabilities: SQLITE_CAPABILITIES,
     path,
     ...sharedMethods(connection, namespace, (doing, op) => run(doing, Date.now(), true, op), (key) => engine.get(key)),
+    ...tagMethods,
 
     get(key: string): unknown {
       const now = Date.now()

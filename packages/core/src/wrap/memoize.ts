@@ -12,6 +12,7 @@ import { emit, listening } from './events-emit.js'
 import { engineView, entries } from './freshness.js'
 import { type AnyFunction, type Counters, type StepContext, type Store, cachedCall } from './pipeline.js'
 import { type CacheInfo, track } from './stats.js'
+import { tagging } from './tags.js'
 import { hardTimeoutStep, withHardTimeout } from './timeouts.js'
 
 export type { AnyFunction } from './pipeline.js'
@@ -142,9 +143,12 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
     sync: syncEngine && config.lock === undefined,
     counters,
   }
-  // The steps under the lock see the engine's own mode.
+  // The steps under the lock see the engine's own mode. The tag check sits right above the
+  // engine, under the wrapper's own steps (so ucache's degradation also absorbs a failed tag
+  // read); functions without tags skip it entirely.
   const below: StepContext = context.sync === syncEngine ? context : { ...context, sync: syncEngine }
-  const steps: readonly Step[] = [...(setup.steps ?? []), hardTimeoutStep]
+  const inner: readonly Step[] = config.tags === undefined ? [] : [tagging]
+  const steps: readonly Step[] = [...inner, ...(setup.steps ?? []), hardTimeoutStep]
   let store = steps.reduce<Store>((inner, step) => step(inner, below), engine)
   // The lock is outermost: only cachedCall calls `claim` and knows when a run ends (`abandon`).
   if (config.lock) store = setup.tiers!.lock(config.lock)(store, context)
@@ -195,6 +199,7 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
   const tracked = {
     name: context.name,
     namespace,
+    engine,
     info,
     closed,
     async clear() {

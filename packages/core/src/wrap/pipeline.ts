@@ -53,8 +53,11 @@ export interface Entries {
    * the function as on a miss. Counts what it serves. May answer with a refresh's result.
    */
   serve(stored: unknown, key: string, self: unknown, args: unknown[]): unknown
-  /** Store a run's result (inline for a sync store, else a promise). */
-  write(key: string, value: unknown, args: unknown[]): unknown
+  /**
+   * Store a run's result (inline for a sync store, else a promise). `startedAt` (epoch ms) is
+   * when the run began: the entry's `createdAt`, so a tag invalidated while it ran drops it.
+   */
+  write(key: string, value: unknown, args: unknown[], startedAt: number): unknown
   /** `cacheRefresh`: run now (one run per key at a time), store, answer the value. */
   refresh(key: string, self: unknown, args: unknown[]): unknown
   /** `cachePeek`: the stored value while fresh or stale, else `undefined`; counts nothing. */
@@ -109,7 +112,7 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
   let returnsPromise = asyncFn || !sync
 
   // `await` comes first, so the `finally` always runs after the caller registered the promise.
-  async function settle(key: string, result: unknown, args: unknown[], started: number): Promise<unknown> {
+  async function settle(key: string, result: unknown, args: unknown[], started: number, startedAt: number): Promise<unknown> {
     try {
       let value: unknown
       try {
@@ -118,7 +121,7 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
         return fail(key, error)
       }
       if (listening()) emit(context, 'miss', key, since(started))
-      await write(key, value, args)
+      await write(key, value, args, startedAt)
       return value
     } finally {
       inflight.delete(key)
@@ -128,6 +131,7 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
   function run(self: unknown, key: string, args: unknown[]): unknown {
     counters.misses++
     const started = startClock()
+    const startedAt = Date.now()
     let result: unknown
     try {
       result = fn.apply(self, args)
@@ -138,17 +142,17 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
     // An async store's write is always awaited (in `settle`), so its failure is the caller's.
     if (sync && !isThenable(result)) {
       if (listening()) emit(context, 'miss', key, since(started))
-      write(key, result, args)
+      write(key, result, args, startedAt)
       return result
     }
     returnsPromise = true
-    const pending = settle(key, result, args, started)
+    const pending = settle(key, result, args, started, startedAt)
     inflight.set(key, pending)
     return pending
   }
-  function write(key: string, value: unknown, args: unknown[]): unknown {
+  function write(key: string, value: unknown, args: unknown[], startedAt: number): unknown {
     try {
-      const written = entries.write(key, value, args)
+      const written = entries.write(key, value, args, startedAt)
       return isThenable(written) ? Promise.resolve(written).catch((error: unknown) => fail(key, error)) : written
     } catch (error) {
       return fail(key, error)

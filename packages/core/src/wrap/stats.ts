@@ -1,3 +1,5 @@
+import type { Engine } from '../types.js'
+
 /** Counters and a live view of one cached function, shared by `cacheInfo()` and `getStats()`. */
 export interface CacheInfo {
   hits: number
@@ -38,6 +40,8 @@ export interface CacheStats {
 export interface TrackedCache {
   readonly name: string
   readonly namespace: string
+  /** The engine serving it (invalidateTags reaches every engine in use). */
+  readonly engine?: Engine | undefined
   /** Never throws: a closed engine is reported as `closed`. */
   info(): CacheInfo
   clear(): Promise<void>
@@ -61,6 +65,13 @@ function matching(name: string | undefined): [WeakRef<TrackedCache>, TrackedCach
     else if (name === undefined || cache.name === name || cache.namespace === name) result.push([ref, cache])
   }
   return result
+}
+
+/** The distinct engines of live cached functions whose engine is not closed. */
+export function trackedEngines(): Engine[] {
+  const engines = new Set<Engine>()
+  for (const [, cache] of matching(undefined)) if (cache.engine && !cache.closed()) engines.add(cache.engine)
+  return [...engines]
 }
 
 /**

@@ -1,0 +1,229 @@
+import { describe, expect, it, vi } from 'vitest'
+import {
+  CacheValueError,
+  ConfigurationError,
+  acache,
+  createMemoryEngine,
+  createTagRegistry,
+  expireTags,
+  invalidateTags,
+  mcache,
+  notModified,
+} from '../src/index.js'
+import { resolveTags } from '../src/wrap/tags-resolve.js'
+import { captureLogs, registerAsyncMemory, resetLogsAfterEach } from './wrappers-support.js'
+
+resetLogsAfterEach()
+
+const uid = () => Math.random().toString(36).slice(2, 10)
+
+describe('the tags option', () => {
+  it('rejects bad static tags with a ConfigurationError naming each', () => {
+    for (const tags of [[''], ['x'.repeat(257)], [1], 'user:1', [null]]) {
+      expect(() => mcache({ tags: tags as never })).toThrow(ConfigurationError)
+    }
+    expect(() => mcache({ tags: ['ok', ''] })).toThrow(/tags\.1: expected a non-empty string/)
+    expect(() => mcache({ tags: ['x'.repeat(256)], namespace: uid() })).not.toThrow()
+  })
+
+  it('resolveTags: static, function, and bad function results', () => {
+    expect(resolveTags(undefined, 1, [])).toBeUndefined()
+    expect(resolveTags(['a'], 1, [])).toEqual(['a'])
+    expect(resolveTags((v: number, a: string) => [`v:${v}`, a], 2, ['x'])).toEqual(['v:2', 'x'])
+    expect(() => resolveTags(() => 'a', 1, [])).toThrow(CacheValueError)
+    expect(() => resolveTags(() => [''], 1, [])).toThrow(/index 0/)
+    expect(() => resolveTags(() => ['y'.repeat(300)], 1, [])).toThrow(CacheValueError)
+    expect(() => resolveTags(() => {
+      throw new Error('boom')
+    }, 1, [])).toThrow(/threw \(boom\)/)
+  })
+
+  it('a tags function that fails: the value is returned, not cached, and the error is logged', () => {
+    const logs = captureLogs()
+    let runs = 0
+    const f = mcache({ namespace: uid(), tags: () => [''] })((n: number) => {
+      runs++
+      return n * 2
+    })
+    expect(f(2)).toBe(4)
+    expect(f(2)).toBe(4)
+    expect(runs).toBe(2)
+    expect(logs.warnings.some((w) => w.includes('tags function returned a bad tag'))).toBe(true)
+  })
+})
+
+describe('invalidateTags and expireTags on process-local engines', () => {
+  it('invalidate recomputes exactly the entries carrying a tag', async () => {
+    const t = uid()
+    const runs: number[] = []
+    const user = mcache({ namespace: uid(), tags: (_v: unknown, id: number) => [`${t}:user:${id}`, `${t}:all`] })((id: number) => {
+      runs.push(id)
+      return { id }
+    })
+    for (const id of [1, 2, 3]) user(id)
+    for (const id of [1, 2, 3]) user(id)
+    expect(runs).toEqual([1, 2, 3])
+    await invalidateTags([`${t}:user:2`])
+    for (const id of [1, 2, 3]) expect(user(id)).toEqual({ id })
+    expect(runs).toEqual([1, 2, 3, 2])
+    await invalidateTags([`${t}:all`])
+    for (const id of [1, 2, 3]) user(id)
+    expect(runs).toEqual([1, 2, 3, 2, 1, 2, 3])
+    // Entries written after the mark are kept.
+    for (const id of [1, 2, 3]) user(id)
+    expect(runs).toHaveLength(7)
+  })
+
+  it('static tags on an async engine; other tags and untagged functions are untouched', async () => {
+    registerAsyncMemory()
+    const t = uid()
+    let tagged = 0
+    let other = 0
+    let plain = 0
+    const a = acache({ engine: 'async-memory', namespace: uid(), tags: [`${t}:a`] })(async (n: number) => ++tagged + n * 0)
+    const b = acache({ engine: 'async-memory', namespace: uid(), tags: [`${t}:b`] })(async (n: number) => ++other + n * 0)
+    const c = acache({ engine: 'async-memory', namespace: uid() })(async (n: number) => ++plain + n * 0)
+    await Promise.all([a(1), b(1), c(1)])
+    await invalidateTags([`${t}:a`])
+    expect(await a(1)).toBe(2)
+    expect(await b(1)).toBe(1)
+    expect(await c(1)).toBe(1)
+  })
+
+  it('expireTags without a stale window: the entries are recomputed', async () => {
+    const t = uid()
+    let runs = 0
+    const f = mcache({ namespace: uid(), tags: [t], ttl: '1h' })(() => ++runs)
+    expect(f()).toBe(1)
+    expect(f()).toBe(1)
+    await expireTags([t])
+    expect(f()).toBe(2)
+    expect(f()).toBe(2)
+  })
+
+  it('expireTags with staleWhileRevalidate serves the stale value once, then the refreshed one', async () => {
+    const t = uid()
+    let runs = 0
+    const f = acache({ namespace: uid(), tags: [t], ttl: '1h', staleWhileRevalidate: '1h' })(async () => ++runs)
+    expect(await f()).toBe(1)
+    await expireTags([t])
+    expect(await f()).toBe(1)
+    await vi.waitFor(() => expect(runs).toBe(2))
+    expect(await f()).toBe(2)
+    expect(f.cacheInfo()).toMatchObject({ stale: 1, refreshes: 1 })
+  })
+
+  it('expireTags without any stale window is a miss: a failing run is not answered with the old value', async () => {
+    const t = uid()
+    let runs = 0
+    const f = mcache({ namespace: uid(), tags: [t], ttl: '1h' })(() => {
+      if (++runs > 1) throw new Error('down')
+      return runs
+    })
+    expect(f()).toBe(1)
+    await expireTags([t])
+    expect(() => f()).toThrow('down')
+    expect(f.cacheInfo().stale).toBe(0)
+  })
+
+  it('expireTags: the stale window starts at the mark (staleWhileRevalidate past it is a miss)', async () => {
+    vi.useFakeTimers({ now: 1_000_000, toFake: ['Date'] })
+    try {
+      const t = uid()
+      let runs = 0
+      const f = mcache({ namespace: uid(), tags: [t], ttl: '1h', staleWhileRevalidate: 1000 })(() => ++runs)
+      expect(f()).toBe(1)
+      vi.setSystemTime(1_000_010)
+      await expireTags([t])
+      vi.setSystemTime(1_002_000) // 2 s after the mark, the 1 s window is over, the ttl is not
+      expect(f()).toBe(2)
+      expect(f.cacheInfo().stale).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('a run that started before invalidateTags and finished after it is not kept', async () => {
+    const t = uid()
+    let runs = 0
+    let release!: () => void
+    const f = acache({ namespace: uid(), tags: [t] })(async () => {
+      const n = ++runs
+      if (n === 1) await new Promise<void>((resolve) => (release = resolve))
+      return n
+    })
+    const first = f()
+    await vi.waitFor(() => expect(runs).toBe(1))
+    await invalidateTags([t])
+    release()
+    expect(await first).toBe(1) // the caller still gets it
+    expect(await f()).toBe(2) // but it was not served to the next call
+    expect(await f()).toBe(2)
+  })
+
+  it('revalidate answering notModified after expireTags: kept, and fresh again (no refresh on every call)', async () => {
+    const t = uid()
+    let runs = 0
+    let checks = 0
+    const f = acache({ namespace: uid(), tags: [t], ttl: '1h', staleWhileRevalidate: '1h', revalidate: () => (checks++, notModified) })(async () => ++runs)
+    expect(await f()).toBe(1)
+    await expireTags([t])
+    expect(await f()).toBe(1)
+    await vi.waitFor(() => expect(checks).toBe(1))
+    await vi.waitFor(async () => expect(await f.cachePeek()).toBe(1))
+    const refreshes = f.cacheInfo().refreshes
+    for (let i = 0; i < 3; i++) expect(await f()).toBe(1)
+    expect(f.cacheInfo().refreshes).toBe(refreshes)
+    expect(runs).toBe(1)
+  })
+
+  it('an explicit engine: only that engine (here, the in-process registry) is marked', async () => {
+    const t = uid()
+    let runs = 0
+    const f = mcache({ namespace: uid(), tags: [t] })(() => ++runs)
+    f()
+    await invalidateTags([t], { engine: createMemoryEngine() })
+    expect(f()).toBe(2)
+  })
+
+  it('rejects bad tags in the call', async () => {
+    await expect(invalidateTags('x' as never)).rejects.toThrow(ConfigurationError)
+    await expect(expireTags(['ok', ''])).rejects.toThrow(/tags\.1/)
+    await expect(invalidateTags([])).resolves.toBeUndefined()
+  })
+})
+
+describe('the in-process tag registry', () => {
+  it('reads the latest marks among the tags', () => {
+    const r = createTagRegistry()
+    expect(r.readTags(['a'])).toEqual({ invalidatedAt: 0, expiredAt: 0 })
+    r.markTags(['a'], 'invalidate', 10)
+    r.markTags(['b'], 'invalidate', 20)
+    r.markTags(['b'], 'expire', 15)
+    r.markTags(['a'], 'invalidate', 5)
+    expect(r.readTags(['a', 'b', 'c'])).toEqual({ invalidatedAt: 20, expiredAt: 15 })
+    expect(r.readTags(['a'])).toEqual({ invalidatedAt: 10, expiredAt: 0 })
+  })
+
+  it('is bounded: records outlive the longest entry lifetime, then are swept', () => {
+    let now = 0
+    const r = createTagRegistry(() => now)
+    r.keepTags(1000)
+    for (let i = 0; i < 1023; i++) r.markTags([`t${i}`], 'invalidate', now)
+    expect(r.size).toBe(1023)
+    now = 1001
+    r.markTags(['fresh'], 'invalidate', now)
+    expect(r.size).toBe(1)
+    expect(r.readTags(['fresh']).invalidatedAt).toBe(1001)
+  })
+
+  it('keeps records forever once an entry without expiry was tagged', () => {
+    let now = 0
+    const r = createTagRegistry(() => now)
+    r.keepTags(Number.POSITIVE_INFINITY)
+    for (let i = 0; i < 1024; i++) r.markTags([`t${i}`], 'invalidate', now)
+    now = 10 ** 12
+    r.markTags(['x'], 'invalidate', now)
+    expect(r.size).toBe(1025)
+  })
+})

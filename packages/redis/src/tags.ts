@@ -1,0 +1,89 @@
+import type { AsyncTagMethods, TagMark, TagState } from '@twat-cache/core'
+import type { Redis } from 'ioredis'
+
+/*
+ * Store-wide tag state on the server (ARCHITECTURE.md §13): one string key per tag,
+ * `<keyPrefix>{twat-cache-tags}:t:<tag>` holding `<invalidatedAt>:<expiredAt>`, read for all tags
+ * of an entry with one MGET. The `{twat-cache-tags}` hash tag puts every tag key in one Cluster
+ * slot, so MGET and the marking script never cross slots (entries live in other slots; they are
+ * never in the same command). Records expire after the longest lifetime of a tagged entry (the
+ * `horizon` key, `inf` for entries without expiry), so tag state stays bounded.
+ */
+
+/** Sets the records: the later of each mark wins, and the record's TTL only ever grows. */
+const MARK = `
+local horizon = redis.call('GET', KEYS[1])
+local inv, exp = tonumber(ARGV[1]), tonumber(ARGV[2])
+for i = 2, #KEYS do
+  local ci, ce = 0, 0
+  local cur = redis.call('GET', KEYS[i])
+  if cur then
+    local a, b = string.match(cur, '^(%d+):(%d+)$')
+    ci, ce = tonumber(a) or 0, tonumber(b) or 0
+  end
+  local value = string.format('%.0f:%.0f', math.max(ci, inv), math.max(ce, exp))
+  local left = redis.call('PTTL', KEYS[i])
+  if horizon == 'inf' or left == -1 then
+    redis.call('SET', KEYS[i], value)
+  else
+    redis.call('SET', KEYS[i], value, 'PX', math.max(left, tonumber(horizon) or 0, 1))
+  end
+end
+return 0`
+
+/** Raises the horizon, never lowers it; `inf` is forever. */
+const KEEP = `
+local cur = redis.call('GET', KEYS[1])
+if cur == 'inf' then return 0 end
+if ARGV[1] == 'inf' or not cur or tonumber(cur) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 0`
+
+/**
+ * Where tag state lives under the key prefix: one hash tag, so all of it is in one Cluster slot.
+ * Not a namespace: `twat-cache ls` (inspect.ts) skips it.
+ */
+export const TAG_SPACE = '{twat-cache-tags}:'
+
+const NONE: TagState = Object.freeze({ invalidatedAt: 0, expiredAt: 0 })
+
+export interface TagContext {
+  /** The ioredis client (or Cluster: every key here is in one slot). */
+  readonly client: Redis
+  readonly keyPrefix: string
+  /** The engine's guard: refuses after close, waits for the connection, turns errors into ours. */
+  run<T>(command: string, op: () => Promise<T>): Promise<T>
+  /** The engine's sender (auto-pipelines while other commands are in flight, unless `direct`). */
+  send<T>(command: () => Promise<T>, direct?: boolean): Promise<T>
+}
+
+export function redisTagMethods({ client, keyPrefix, run, send }: TagContext): AsyncTagMethods {
+  const space = keyPrefix + TAG_SPACE
+  const horizonKey = `${space}horizon`
+  const tagKey = (tag: string) => `${space}t:${tag}`
+  return {
+    readTags(tags) {
+      if (tags.length === 0) return Promise.resolve(NONE)
+      // Direct: auto-pipelining would defer it to setImmediate, after the entry's GET it is sent
+      // with, making a tagged hit two round trips instead of one.
+      return run('MGET', () => send(() => client.mget(tags.map(tagKey)), true)).then((replies) => {
+        let invalidatedAt = 0
+        let expiredAt = 0
+        for (const reply of replies) {
+          if (reply === null) continue
+          const colon = reply.indexOf(':')
+          invalidatedAt = Math.max(invalidatedAt, Number(reply.slice(0, colon)) || 0)
+          expiredAt = Math.max(expiredAt, Number(reply.slice(colon + 1)) || 0)
+        }
+        return invalidatedAt === 0 && expiredAt === 0 ? NONE : { invalidatedAt, expiredAt }
+      })
+    },
+    markTags(tags: readonly string[], kind: TagMark, at: number) {
+      const args = kind === 'invalidate' ? [at, 0] : [0, at]
+      return run('EVAL', () => send(() => client.eval(MARK, tags.length + 1, horizonKey, ...tags.map(tagKey), ...args))).then(() => undefined)
+    },
+    keepTags(lifetime) {
+      const value = Number.isFinite(lifetime) ? String(Math.ceil(lifetime)) : 'inf'
+      return run('EVAL', () => send(() => client.eval(KEEP, 1, horizonKey, value))).then(() => undefined)
+    },
+  }
+}
