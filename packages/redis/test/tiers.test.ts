@@ -110,6 +110,24 @@ describe.skipIf(skip !== undefined)('l1 on Redis, two processes', () => {
     }
   })
 
+  it('l1 and tags: a tagged entry served from L1 is still checked against the store’s tag records', async () => {
+    const redis = { url: server.url }
+    let runs = 0
+    const user = acache({ engine: 'redis', namespace: 'l1-tags', redis, l1: true, tags: ['user:7'] })(async (id: number) => `${id}:${++runs}`)
+    // Another process's view of the store: an engine that never cached anything marks the tag.
+    const other = createRedisEngine({ namespace: 'elsewhere', redis })
+    try {
+      expect(await user(1)).toBe('1:1')
+      expect(await user(1)).toBe('1:1') // an L1 hit
+      await other.markTags!(['user:7'], 'invalidate', Date.now() + 1)
+      await sleep(5)
+      expect(await user(1)).toBe('1:2') // invalidated: recomputed, though L1 still held it
+    } finally {
+      await other.close()
+      await user.engine.close()
+    }
+  })
+
   it('Redis killed and restarted: B never serves a value A deleted while B’s subscriber was down', async () => {
     const a = createRedisEngine({ namespace: 'restart', redis: { url: server.url } })
     const b = spawnChild({ url: server.url }, 'restart', true)

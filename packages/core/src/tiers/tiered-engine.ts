@@ -146,9 +146,11 @@ export function createTieredEngine(l2: Engine, tier: TierConfig, { ttl: engineTt
       await l2.close()
     },
   }
-  // Optional methods pass through (lease for `lock`, size and stats of the shared store).
+  // Optional methods pass through (lease for `lock`, size and stats of the shared store, and tag
+  // state: a tagged entry served from L1 is still checked against the store's tag records, so
+  // invalidateTags/expireTags by any process reach it, as without l1).
   const passed: Record<string, unknown> = {}
-  for (const name of ['has', 'size', 'stats', 'keys', 'acquire', 'release', 'readEntry', 'version'] as const) {
+  for (const name of ['has', 'size', 'stats', 'keys', 'acquire', 'release', 'readEntry', 'version', 'readTags', 'markTags', 'keepTags'] as const) {
     const method = (l2 as unknown as Record<string, unknown>)[name]
     if (typeof method === 'function') passed[name] = method.bind(l2)
   }
