@@ -1,6 +1,6 @@
 // A short tour of twat-cache on its embedded defaults: memory and SQLite, no server needed.
 // Run it twice: the second run is served from the SQLite file the first one wrote.
-import { bcache, getStats, mcache, onCacheEvent } from '@twat-cache/core'
+import { bcache, getStats, invalidateTags, mcache, onCacheEvent } from '@twat-cache/core'
 import '@twat-cache/sqlite'
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -62,7 +62,20 @@ stop()
 const { stale, refreshes } = price.cacheInfo()
 console.log(`  cacheInfo(): stale=${stale} refreshes=${refreshes}; events seen by onCacheEvent: ${events.join(' → ')}`)
 
-console.log('\n5. getStats() for every cached function in this process')
+console.log('\n5. tags on SQLite: drop everything about one user, without scanning keys')
+let renders = 0
+const profile = bcache({ folderName: 'twat-cache-demo', namespace: 'demo-profile', tags: (_value, id) => [`user:${id}`] })(function profile(id, section) {
+  renders++
+  return `${section} of user ${id}`
+})
+for (const [id, section] of [[7, 'bio'], [7, 'posts'], [8, 'bio']]) profile(id, section)
+const before = renders
+await invalidateTags(['user:7'])
+for (const [id, section] of [[7, 'bio'], [7, 'posts'], [8, 'bio']]) profile(id, section)
+console.log(`  invalidateTags(['user:7']) → ${renders - before} of 3 entries recomputed (user 8's entry was kept)`)
+profile.engine.close()
+
+console.log('\n6. getStats() for every cached function in this process')
 const stats = getStats()
 for (const s of stats.functions) console.log(`  ${s.name.padEnd(10)} engine=${s.engine.padEnd(7)} hits=${s.hits} misses=${s.misses} size=${s.size}`)
 console.log(`  totals: hits=${stats.totals.hits} misses=${stats.totals.misses} stale=${stats.totals.stale}`)
