@@ -16,7 +16,7 @@ import { cachified } from '@epic-web/cachified'
 import { BentoCache, bentostore } from 'bentocache'
 import { memoryDriver } from 'bentocache/drivers/memory'
 import { pairedRatio, printRace, race, sleep } from './harness.js'
-import { SETS, checkSameResults, contender, f, fAsync, lruFetch, mapMemo, ratioTarget } from './hot-path.js'
+import { SETS, checkSameResults, contender, f, fAsync, lruFetch, mapMemo, ratioTarget, sets } from './hot-path.js'
 
 async function syncHits() {
   const plain = mcache({ maxsize: SETS * 2 })(f)
