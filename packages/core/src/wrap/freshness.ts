@@ -111,10 +111,20 @@ export function entries(fn: AnyFunction, store: Store, context: StepContext): En
       return undefined
     }
     if (!encoded) return undefined
-    return after(store.set(key, encoded[0], encoded[1]), () => {
-      counters.written++
-      if (listening()) emit(context, 'set', key)
-    })
+    return after(store.set(key, encoded[0], encoded[1]), () => wrote(key))
+  }
+
+  /** `write` for bare values under the config's own TTL: the common miss, with nothing to encode. */
+  function writeBare(key: string, value: unknown): unknown {
+    const result = store.set(key, value)
+    if (isThenable(result)) return Promise.resolve(result).then(() => wrote(key))
+    wrote(key)
+    return undefined
+  }
+
+  function wrote(key: string): void {
+    counters.written++
+    if (listening()) emit(context, 'set', key)
   }
 
   /** Runs `revalidate` (for an existing entry) or the function, stores, answers the value. */
@@ -252,7 +262,8 @@ export function entries(fn: AnyFunction, store: Store, context: StepContext): En
 
   return {
     serve: withEnvelope ? serve : servePlain,
-    write,
+    write: withEnvelope || config.ttlFunction || config.jitter || config.ttl === 0 ? write : writeBare,
+    timed: withEnvelope,
     refresh: (key, self, args) => after(withEnvelope ? store.get(key) : MISS, (stored) => refresh(key, self, args, current(stored))),
     peek: (key) =>
       after(store.get(key), (stored) => {

@@ -58,6 +58,8 @@ export interface Entries {
    * when the run began: the entry's `createdAt`, so a tag invalidated while it ran drops it.
    */
   write(key: string, value: unknown, args: unknown[], startedAt: number): unknown
+  /** Whether `write` reads `startedAt` (else callers pass 0 and skip the clock). */
+  readonly timed: boolean
   /** `cacheRefresh`: run now (one run per key at a time), store, answer the value. */
   refresh(key: string, self: unknown, args: unknown[]): unknown
   /** `cachePeek`: the stored value while fresh or stale, else `undefined`; counts nothing. */
@@ -108,30 +110,56 @@ export const isThenable = (value: unknown): value is PromiseLike<unknown> => typ
  */
 export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, context: StepContext, asyncFn: boolean, entries: Entries): AnyFunction {
   const { counters, sync } = context
-  const inflight = new Map<string, Promise<unknown>>()
+  // One resident entry under a key no call can have: V8 shrinks a Map that empties and regrows
+  // it on the next set, which was a tenth of an async miss (measured) when runs come one at a time.
+  const inflight = new Map<string | symbol, Promise<unknown> | undefined>([[Symbol('resident'), undefined]])
   let returnsPromise = asyncFn || !sync
 
-  // `await` comes first, so the `finally` always runs after the caller registered the promise.
-  async function settle(key: string, result: unknown, args: unknown[], started: number, startedAt: number): Promise<unknown> {
-    try {
-      let value: unknown
-      try {
-        value = await result
-      } catch (error) {
+  /** A run is over: concurrent callers stop joining it, and a lock step gives its lease back. */
+  function release(key: string): void {
+    inflight.delete(key)
+    store.abandon?.(key)
+  }
+  /**
+   * The rest of a run that returned a promise: write its value, then release the key. `then`
+   * callbacks always run later, so the key is released after the caller registered the promise;
+   * `then` rather than an async function saves every such miss a promise and a tick.
+   */
+  function settle(key: string, result: PromiseLike<unknown>, args: unknown[], started: number, startedAt: number): Promise<unknown> {
+    return Promise.resolve(result).then(
+      (value) => {
+        let written: unknown
+        try {
+          if (listening()) emit(context, 'miss', key, since(started))
+          written = write(key, value, args, startedAt)
+        } catch (error) {
+          release(key)
+          throw error
+        }
+        // A sync store wrote inline: awaiting it anyway would cost every miss a tick.
+        if (written === undefined) {
+          release(key)
+          return value
+        }
+        return Promise.resolve(written).then(
+          () => (release(key), value),
+          (error: unknown) => {
+            release(key)
+            throw error
+          },
+        )
+      },
+      (error: unknown) => {
+        release(key)
         return fail(key, error)
-      }
-      if (listening()) emit(context, 'miss', key, since(started))
-      await write(key, value, args, startedAt)
-      return value
-    } finally {
-      inflight.delete(key)
-      store.abandon?.(key)
-    }
+      },
+    )
   }
   function run(self: unknown, key: string, args: unknown[]): unknown {
     counters.misses++
     const started = startClock()
-    const startedAt = Date.now()
+    // The clock is read only when entries record when they were made (envelopes).
+    const startedAt = entries.timed ? Date.now() : 0
     let result: unknown
     try {
       result = fn.apply(self, args)
@@ -146,7 +174,7 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
       return result
     }
     returnsPromise = true
-    const pending = settle(key, result, args, started, startedAt)
+    const pending = settle(key, result as PromiseLike<unknown>, args, started, startedAt)
     inflight.set(key, pending)
     return pending
   }
