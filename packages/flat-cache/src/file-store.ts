@@ -20,7 +20,8 @@ import { errorCode, lockedWrite } from './file-write.js'
  * processes, a flush merges: under a lock file it re-reads the file, takes the entries other
  * processes wrote, keeps this process's sets, deletes and clear since its last flush (those win
  * for their keys), and writes the result. So processes sharing a namespace never lose each
- * other's entries; they see them after their next flush (or reopen).
+ * other's entries. Reads merge the same way (without writing) when a `stat` at most every
+ * `REFRESH_MS` shows the file changed, so they see other processes' flushes within that long.
  */
 
 export interface FileStoreSettings {
