@@ -8,15 +8,20 @@ import {
   type EngineStats,
   MISS,
   type SetOptions,
+  type StoredEntry,
   type SyncCapabilities,
   type SyncEngine,
+  type SyncTagMethods,
   warnOnce,
 } from '@twat-cache/core'
 import { type EncodeOptions, decodeValue, encodeValue, resolveCacheDir } from '@twat-cache/core/node'
 import { type FileStore, acquireStore, releaseStore } from './file-store.js'
 import { type FlatCacheEngineOptions, parseFlatCacheOptions } from './options.js'
+import { flatCacheTagMethods } from './tags.js'
 
+export { REFRESH_MS } from './file-store.js'
 export { DEFAULT_DEBOUNCE_MS, type FlatCacheEngineOptions, flatCacheOptionsSchema } from './options.js'
+export { TAGS_FILE } from './tags.js'
 
 export const ENGINE_NAME = 'flat-cache'
 
@@ -24,18 +29,28 @@ export const ENGINE_NAME = 'flat-cache'
 const MAX_ENTRIES = 16_777_216
 
 /**
- * Sync and persistent: one JSON file per namespace. `shared: 'process'` because each process
- * reads from its own copy in memory: processes sharing a folder see each other's entries only
- * after their next flush (which merges the file under a lock, so none are lost) or a reopen.
+ * Sync and persistent: one JSON file per namespace. Each process reads from its own copy in
+ * memory, which takes in what other processes flushed to the file at most `REFRESH_MS` after it
+ * landed (one `stat` per `REFRESH_MS` of reads), so processes of one host share entries
+ * (`shared: 'host'`) within `debounceMs` (the writer's flush delay) + `REFRESH_MS`.
+ *
+ * `coherence: 'version'`: `version()` counts the versions of the file written by other
+ * processes that this one took in. It is the file's own version (inode, size, mtime: one `stat`,
+ * made unique per write by file-write.ts), not a separate change counter, because the file is
+ * what this process reads from: a counter bumped elsewhere could move before the data it
+ * announces is readable, or a flush could land without it. Its own writes never move it, so
+ * they never empty its L1. Tag state lives in a tags file in the folder (tags.ts).
  */
 export const FLAT_CACHE_CAPABILITIES = {
   mode: 'sync',
   persistent: true,
-  shared: 'process',
+  shared: 'host',
   ttl: 'emulated',
   policies: ['lru', 'fifo'],
   structured: false,
   maxBytes: true,
+  coherence: 'version',
+  tags: true,
 } as const satisfies SyncCapabilities
 
 /** A sync engine backed by one cache file; `path` is that file. */
@@ -49,6 +64,14 @@ export interface FlatCacheEngine extends SyncEngine {
   size(): number
   stats(): EngineStats
   keys(): Iterable<string>
+  /** Moves whenever this process takes in a version of the file another process wrote (reads it from disk first). */
+  version(): number
+  /** The entry with its expiry, or `MISS` (what `l1` promotes). */
+  readEntry(key: string): StoredEntry | typeof MISS
+  /** Tag state, in the folder's tags file (store-wide: every namespace and process). */
+  readTags: SyncTagMethods['readTags']
+  markTags: SyncTagMethods['markTags']
+  keepTags: SyncTagMethods['keepTags']
 }
 
 /**
@@ -141,27 +164,34 @@ export function createFlatCacheEngine(config: FlatCacheEngineConfig = {}): FlatC
     return store
   }
 
+  /** The value of the stored bytes `data` (counted as a hit), or `MISS` (counted). */
+  function decoded(key: string, data: Uint8Array | undefined): unknown {
+    if (data === undefined) {
+      misses++
+      return MISS
+    }
+    let value: unknown
+    try {
+      // A custom deserializer may return (a view of) the bytes it is given: give it a copy,
+      // so the caller can never mutate the stored entry. Built-in formats always copy.
+      value = decodeValue(customSerializer ? data.slice() : data, decodeOptions)
+    } catch (error) {
+      return undecodable(key, error)
+    }
+    hits++
+    return value
+  }
+
   const engine: FlatCacheEngine = {
     name: ENGINE_NAME,
     capabilities: FLAT_CACHE_CAPABILITIES,
     path,
 
-    get(key) {
-      const data = open().lookup(key)
-      if (data === undefined) {
-        misses++
-        return MISS
-      }
-      let value: unknown
-      try {
-        // A custom deserializer may return (a view of) the bytes it is given: give it a copy,
-        // so the caller can never mutate the stored entry. Built-in formats always copy.
-        value = decodeValue(customSerializer ? data.slice() : data, decodeOptions)
-      } catch (error) {
-        return undecodable(key, error)
-      }
-      hits++
-      return value
+    get: (key) => decoded(key, open().lookup(key)),
+
+    readEntry(key) {
+      const value = decoded(key, open().lookup(key))
+      return value === MISS ? MISS : { value, expiresAt: store.map.get(key)?.expires }
     },
 
     set(key, value, setOptions?: SetOptions) {
@@ -197,6 +227,8 @@ export function createFlatCacheEngine(config: FlatCacheEngineConfig = {}): FlatC
     size: () => open().liveKeys().length,
     keys: () => open().liveKeys(),
     flush: () => open().flush(),
+    version: () => open().refresh(),
+    ...flatCacheTagMethods(dir, secure, open),
 
     stats() {
       return { hits, misses, size: engine.size(), maxsize, bytes: store.bytes, path }

@@ -91,8 +91,9 @@ export function serializeItems(items: Iterable<StoredItem>, now: number): string
 /** Which version of the file is on disk (inode, size, mtime), or undefined when there is none. */
 export function fileVersion(path: string): string | undefined {
   try {
-    const { ino, size, mtimeMs } = statSync(path)
-    return `${ino}:${size}:${mtimeMs}`
+    // No exception for a missing file: this runs on every read of tag state.
+    const stats = statSync(path, { throwIfNoEntry: false })
+    return stats === undefined ? undefined : `${stats.ino}:${stats.size}:${stats.mtimeMs}`
   } catch {
     return undefined
   }

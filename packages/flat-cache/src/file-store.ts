@@ -1,10 +1,8 @@
-import { accessSync, constants, mkdirSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
-import { ResourceError, log, warnOnce } from '@twat-cache/core'
-import { writeFileAtomic } from '@twat-cache/core/node'
+import { accessSync, constants } from 'node:fs'
+import { log, warnOnce } from '@twat-cache/core'
 import { FlatCache } from 'flat-cache'
 import { type StoredItem, fileVersion, readCacheFile, sameBytes, serializeItems } from './file-format.js'
-import { withFileLock } from './file-lock.js'
+import { errorCode, lockedWrite } from './file-write.js'
 
 /**
  * How much of flat-cache we use, and why:
@@ -22,7 +20,8 @@ import { withFileLock } from './file-lock.js'
  * processes, a flush merges: under a lock file it re-reads the file, takes the entries other
  * processes wrote, keeps this process's sets, deletes and clear since its last flush (those win
  * for their keys), and writes the result. So processes sharing a namespace never lose each
- * other's entries; they see them after their next flush (or reopen).
+ * other's entries. Reads merge the same way (without writing) when a `stat` at most every
+ * `REFRESH_MS` shows the file changed, so they see other processes' flushes within that long.
  */
 
 export interface FileStoreSettings {
@@ -40,6 +39,12 @@ export interface FileStoreSettings {
 }
 
 const SCOPE = 'flat-cache'
+
+/**
+ * How often reads look at the file for other processes' writes (one `stat`; the file is read
+ * only when it changed). A process so sees another's change within this long of its flush.
+ */
+export const REFRESH_MS = 50
 
 /** Open stores by file path. Also what the exit hook walks. */
 const stores = new Map<string, FileStore>()
@@ -133,6 +138,10 @@ export class FileStore {
   /** The file version last read or written here: unchanged means no other process wrote. */
   #seen: string | undefined
   #probed = false
+  /** When reads last looked at the file ({@link REFRESH_MS}). */
+  #checkedAt = 0
+  /** How many times this process took in a version of the file another process wrote. */
+  changes = 0
 
   constructor(settings: FileStoreSettings) {
     this.settings = settings
@@ -167,6 +176,7 @@ export class FileStore {
 
   /** Read the file into memory. A missing file is an empty cache; an unreadable one is a miss. */
   load(): void {
+    this.#checkedAt = Date.now()
     this.#seen = fileVersion(this.settings.path)
     for (const item of readCacheFile(this.settings.path, Date.now())) this.#set(item.key, item.value, item.expires)
     this.#fit()
@@ -187,9 +197,11 @@ export class FileStore {
    * agree that an entry is gone at `expires` (as the memory engine does).
    */
   lookup(key: string): Uint8Array | undefined {
+    const now = Date.now()
+    this.#current(now)
     const item = this.map.get(key)
     if (item === undefined) return undefined
-    if (item.expires !== undefined && item.expires <= Date.now()) {
+    if (item.expires !== undefined && item.expires <= now) {
       // Not a change worth a write: the file's copy is skipped as expired when read.
       this.flat.cache.delete(key)
       return undefined
@@ -200,14 +212,17 @@ export class FileStore {
 
   /** The live item under `key`, without touching LRU order. */
   peek(key: string): StoredItem | undefined {
+    const now = Date.now()
+    this.#current(now)
     const item = this.map.get(key)
     if (item === undefined) return undefined
-    return item.expires !== undefined && item.expires <= Date.now() ? undefined : item
+    return item.expires !== undefined && item.expires <= now ? undefined : item
   }
 
   /** Keys of live entries, in insertion order; expired ones are dropped on the way. */
   liveKeys(): string[] {
     const now = Date.now()
+    this.#current(now)
     const keys: string[] = []
     for (const item of this.map.values()) {
       if (item.expires !== undefined && item.expires <= now) this.flat.cache.delete(item.key)
@@ -261,25 +276,11 @@ export class FileStore {
   flush(): void {
     this.stopTimer()
     if (!this.#dirty) return
-    const { path, dir, secure } = this.settings
-    const lockPath = join(dir, `.${basename(path)}.lock`)
-    const mergeAndWrite = (): void => {
+    const { path, secure } = this.settings
+    this.#seen = lockedWrite(path, secure, () => {
       this.#merge()
-      writeFileAtomic(path, serializeItems(this.map.values(), Date.now()), { secure })
-      this.#seen = fileVersion(path)
-    }
-    try {
-      try {
-        withFileLock(lockPath, secure, mergeAndWrite)
-      } catch (error) {
-        if (errorCode(error) !== 'ENOENT') throw error
-        // The directory was removed under us (someone purged the cache): recreate it once.
-        mkdirSync(dirname(path), { recursive: true, ...(secure ? { mode: 0o700 } : {}) })
-        withFileLock(lockPath, secure, mergeAndWrite)
-      }
-    } catch (error) {
-      throw wrapWriteError(path, error)
-    }
+      return serializeItems(this.map.values(), Date.now())
+    })
     this.#dirty = false
     this.#cleared = false
     this.#written.clear()
@@ -287,6 +288,30 @@ export class FileStore {
     if (this.failing) {
       this.failing = false
       log('info', SCOPE, `writing ${path} works again`)
+    }
+  }
+
+  /**
+   * Take in what other processes wrote to the file since this one last read or wrote it, now.
+   * One `stat` when nothing changed. Returns {@link changes}.
+   */
+  refresh(): number {
+    this.#checkedAt = Date.now()
+    this.#merge()
+    return this.changes
+  }
+
+  /**
+   * {@link refresh} at most every {@link REFRESH_MS} of reads, so a read sees other processes'
+   * flushed writes within that long. A file that cannot be read is logged once; reads go on
+   * from memory.
+   */
+  #current(now: number): void {
+    if (now - this.#checkedAt < REFRESH_MS && now >= this.#checkedAt) return
+    try {
+      this.refresh()
+    } catch (error) {
+      warnOnce(`flat-cache:refresh:${this.settings.path}`, SCOPE, `${(error as Error).message}; serving this process's copy`)
     }
   }
 
@@ -300,13 +325,19 @@ export class FileStore {
    * Bring in what other processes wrote since this one last read or wrote the file. Keys this
    * process set or deleted since its last flush keep its version; a clear() here drops the
    * file's entries. Entries gone from the file (deleted or evicted elsewhere) go here too.
+   * Reading a version this process has not seen counts as a change made elsewhere.
    */
   #merge(): void {
     const { path } = this.settings
     if (this.#cleared) return
-    if (fileVersion(path) === this.#seen) return
+    // Taken before reading: a write landing in between is read now and again next time.
+    const version = fileVersion(path)
+    if (version === this.#seen) return
+    const items = readCacheFile(path, Date.now())
+    this.#seen = version
+    this.changes++
     const onDisk = new Set<string>()
-    for (const item of readCacheFile(path, Date.now())) {
+    for (const item of items) {
       onDisk.add(item.key)
       if (this.#written.has(item.key) || this.#removed.has(item.key)) continue
       const mine = this.map.get(item.key)
@@ -375,16 +406,4 @@ export class FileStore {
       }
     }
   }
-}
-
-/** The errno code of `error` or of the error it wraps (`writeFileAtomic` wraps fs errors). */
-function errorCode(error: unknown): string | undefined {
-  const own = (error as NodeJS.ErrnoException | undefined)?.code
-  if (own !== undefined && !own.startsWith('E_')) return own
-  return ((error as { cause?: NodeJS.ErrnoException } | undefined)?.cause)?.code
-}
-
-function wrapWriteError(path: string, error: unknown): ResourceError {
-  const detail = error instanceof ResourceError ? error.message : `cannot write ${path}: ${(error as Error).message}`
-  return new ResourceError(`${detail}; check free space and permissions, or choose another cacheDir`, { cause: error })
 }

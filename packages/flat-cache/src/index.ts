@@ -8,6 +8,8 @@ import { ENGINE_NAME, FLAT_CACHE_CAPABILITIES, createFlatCacheEngine } from './e
 export {
   DEFAULT_DEBOUNCE_MS,
   ENGINE_NAME,
+  REFRESH_MS,
+  TAGS_FILE,
   FLAT_CACHE_CAPABILITIES,
   type FlatCacheEngine,
   type FlatCacheEngineConfig,
