@@ -10,6 +10,7 @@ import {
   isFlatCacheFileName,
   pruneFlatCacheFile,
   readFlatCacheFile,
+  TAGS_FILE,
 } from '@twat-cache/flat-cache/inspect'
 import { type RedisInspector, openRedisInspector } from '@twat-cache/redis/inspect'
 import { clearSqliteNamespace, deleteSqliteKeys, openSqliteInspector, sqliteCacheProblem } from '@twat-cache/sqlite/inspect'
@@ -130,8 +131,9 @@ export function findStores(dir: string, onProgress?: (seen: number) => void): { 
   for (const path of files) {
     onProgress?.(++seen)
     const name = path.slice(path.lastIndexOf('/') + 1)
-    // SQLite's side files, files our engines moved aside, and atomic-write temp files.
-    if (/-(wal|shm|journal)$|\.corrupt-\d+|\.tmp/.test(name)) continue
+    // SQLite's side files, files our engines moved aside, atomic-write temp files, flat-cache's
+    // lock files and its folder's tag state (a folder only invalidated in holds just that).
+    if (/-(wal|shm|journal)$|\.corrupt-\d+|\.tmp|\.lock$|\.break$/.test(name) || name === TAGS_FILE) continue
     const stats = statSync(path, { throwIfNoEntry: false })
     if (!stats?.isFile()) continue
     if (isFlatCacheFileName(name) && flatCacheFileProblem(path) === undefined) stores.push(flatCacheStore(path))

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { createFlatCacheEngine } from '@twat-cache/flat-cache/engine'
+import { TAGS_FILE } from '@twat-cache/flat-cache/inspect'
 import { createSqliteEngine } from '@twat-cache/sqlite/engine'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { NamespaceRow } from '../src/index.js'
@@ -244,6 +245,14 @@ describe('usage and refusal', () => {
     expect(readFileSync(join(foreign, 'sub', 'app.db')).equals(before)).toBe(true)
     expect(statSync(join(foreign, 'sub', 'app.db')).mtimeMs).toBe(mtime)
     expect(readFileSync(join(foreign, 'notes.json'), 'utf8')).toBe('[{"key":"a","value":"b"}]')
+  })
+
+  it("a folder holding only flat-cache's tag state is an empty cache, not a foreign folder", async () => {
+    const invalidatedOnly = join(root, `tags-only-${++run}`)
+    mkdirSync(join(invalidatedOnly, 'files'), { recursive: true })
+    writeFileSync(join(invalidatedOnly, 'files', TAGS_FILE), '{}')
+    const result = await cliJson<NamespaceRow[]>(['ls', '--dir', invalidatedOnly])
+    expect(result).toEqual([])
   })
 
   it('a --dir that does not exist is a failure (exit 1)', async () => {

@@ -11,6 +11,9 @@ import { cacheFileName } from './engine.js'
 import { type FileItem, isFileItem } from './file-format.js'
 import { acquireStore, releaseStore } from './file-store.js'
 
+/** The folder's tag state (tags.ts): part of a cache folder, but not a namespace file. */
+export { TAGS_FILE } from './tags.js'
+
 /**
  * A namespace file's name, as {@link cacheFileName} makes it: a readable prefix of the
  * namespace (at most 48 characters), `-`, 32 hex digits of its SHA-256, `.json`.
