@@ -1,7 +1,24 @@
 // A short tour of twat-cache on its embedded defaults: memory and SQLite, no server needed.
 // Run it twice: the second run is served from the SQLite file the first one wrote.
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { bcache, getStats, invalidateTags, mcache, onCacheEvent } from '@twat-cache/core'
 import '@twat-cache/sqlite'
+
+// Section 6 runs this file again in child processes: each asks for the same cold report.
+if (process.argv[2] === 'report-worker') {
+  let computed = false
+  const report = bcache({ folderName: 'twat-cache-demo', namespace: 'demo-report', lock: true, l1: true })(async function report(day) {
+    computed = true
+    await new Promise((resolve) => setTimeout(resolve, 300)) // an expensive query
+    return `report of ${day}`
+  })
+  const value = await report(process.argv[3])
+  console.log(JSON.stringify({ value, computed }))
+  report.engine.close()
+  process.exit(0)
+}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const ms = (start) => `${(performance.now() - start).toFixed(2)} ms`
@@ -75,7 +92,17 @@ for (const [id, section] of [[7, 'bio'], [7, 'posts'], [8, 'bio']]) profile(id, 
 console.log(`  invalidateTags(['user:7']) → ${renders - before} of 3 entries recomputed (user 8's entry was kept)`)
 profile.engine.close()
 
-console.log('\n6. getStats() for every cached function in this process')
+console.log('\n6. lock and l1 on SQLite: 4 processes ask for one cold key at once, one computes it')
+const day = new Date().toISOString() // a key no earlier run has cached
+const run = promisify(execFile)
+const start = performance.now()
+const answers = await Promise.all(
+  Array.from({ length: 4 }, () => run(process.execPath, [fileURLToPath(import.meta.url), 'report-worker', day]).then(({ stdout }) => JSON.parse(stdout))),
+)
+const computedBy = answers.filter((a) => a.computed).length
+console.log(`  ${answers.length} processes got ${JSON.stringify(answers[0].value)}; the function ran ${computedBy} time(s)  (${ms(start)})`)
+
+console.log('\n7. getStats() for every cached function in this process')
 const stats = getStats()
 for (const s of stats.functions) console.log(`  ${s.name.padEnd(10)} engine=${s.engine.padEnd(7)} hits=${s.hits} misses=${s.misses} size=${s.size}`)
 console.log(`  totals: hits=${stats.totals.hits} misses=${stats.totals.misses} stale=${stats.totals.stale}`)
