@@ -12,13 +12,12 @@
 //
 //   node apps/bench/src/tiers.js                 (after `pnpm turbo run build`)
 
-import { spawnSync } from 'node:child_process'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 process.env.BENCH_CLOCK ??= 'wall'
 const defaultHarness = await import('./harness.js')
-const { startRedis } = await import('./redis.js')
+const { redisServerMissing, withRedisServer } = await import('./redis.js')
 
 const SETS = 1_000
 const sets = Array.from({ length: SETS }, (_, id) => [id, { a: id * 2, b: id % 13 }])
@@ -205,10 +204,7 @@ async function stampede(h, lib, port) {
 
 export async function run(h = defaultHarness) {
   console.log('== tiers: l1 in front of Redis, invalidation latency, lock stampede (issue 13) ==')
-  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
-    console.log('skipped: redis-server is not on PATH (apt-get install -y redis-server)')
-    return
-  }
+  if (redisServerMissing()) return
   const [{ Redis }, core, node, redisPkg, bento, bentoMemory, bentoRedis] = await Promise.all([
     import('ioredis'),
     import('@twat-cache/core'),
@@ -219,14 +215,11 @@ export async function run(h = defaultHarness) {
     import('bentocache/drivers/redis'),
   ])
   const lib = { Redis, ...core, ...node, ...redisPkg, ...bento, ...bentoMemory, ...bentoRedis }
-  const server = await startRedis()
-  try {
+  await withRedisServer(async (server) => {
     await hits(h, lib, server.port)
     await invalidation(h, lib, server.port)
     await stampede(h, lib, server.port)
-  } finally {
-    await server.stop()
-  }
+  })
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
