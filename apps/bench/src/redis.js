@@ -122,7 +122,7 @@ export async function withRedisServer(body) {
  * Raw ioredis: GET the key, decode the bytes; on a miss run the function and SET the encoded
  * value. Keys are `stableKey(args)` under a prefix of the same length as the engine's.
  */
-function rawMemo(lib, client, prefix, fn) {
+export function rawMemo(lib, client, prefix, fn) {
   const { stableKey, decodeValue, encodeValue } = lib
   return async (...args) => {
     const key = prefix + stableKey(args)

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 
 process.env.BENCH_CLOCK ??= 'wall'
 const defaultHarness = await import('./harness.js')
-const { redisServerMissing, withRedisServer } = await import('./redis.js')
+const { rawMemo, redisServerMissing, withRedisServer } = await import('./redis.js')
 
 const SETS = 1_000
 const sets = Array.from({ length: SETS }, (_, id) => [id, { a: id * 2, b: id % 13 }])
@@ -36,18 +36,10 @@ const until = async (check, limitMs = 2000) => {
 }
 
 async function hits(h, lib, port) {
-  const { Redis, acache, mcache, stableKey, decodeValue, encodeValue, BentoCache, bentostore, memoryDriver, redisDriver, redisBusDriver } = lib
+  const { Redis, acache, mcache, BentoCache, bentostore, memoryDriver, redisDriver, redisBusDriver } = lib
   const redis = { host: '127.0.0.1', port }
   const raw = new Redis(redis)
-  const rawCall = async (...args) => {
-    const key = `twat-cache:bench-raw:${stableKey(args)}`
-    const bytes = await raw.getBuffer(key)
-    if (bytes !== null) return decodeValue(bytes)
-    const value = await fAsync(...args)
-    const e = encodeValue(value)
-    await raw.set(key, Buffer.from(e.buffer, e.byteOffset, e.byteLength))
-    return value
-  }
+  const rawCall = rawMemo(lib, raw, 'twat-cache:bench-raw:', fAsync)
   const bentoL1 = new BentoCache({
     default: 'tiered',
     stores: { tiered: bentostore().useL1Layer(memoryDriver({ maxItems: SETS * 2 })).useL2Layer(redisDriver({ connection: redis })).useBus(redisBusDriver({ connection: redis })) },

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Buffer } from 'node:buffer'
-import { type Logger, resetWarnings, setLogger } from '@twat-cache/core'
 import { afterEach, beforeEach, expect, it } from 'vitest'
+import { captureLogs, resetLogsAfterEach } from '../../core/test/wrappers-support.js'
 import { expectOversizeEntrySkippedOnce, survivorsAfterByteEviction } from '../../core/test/fixtures/max-bytes-checks.js'
 import { FLAT_CACHE_CAPABILITIES, type FlatCacheEngine, type FlatCacheEngineConfig, createFlatCacheEngine } from '../src/engine.js'
 
@@ -25,15 +25,12 @@ function bytesInFile(engine: FlatCacheEngine): number {
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'twat-flat-bytes-'))
-  warnings = []
-  const logger: Logger = { debug() {}, info() {}, warn: (m: string) => void warnings.push(m), error: (m: string) => void warnings.push(m) }
-  setLogger(logger, 'warn')
-  resetWarnings()
+  warnings = captureLogs().warnings
 })
+resetLogsAfterEach()
 
 afterEach(() => {
   for (const engine of open.splice(0)) engine.close()
-  setLogger(console, 'warn')
   rmSync(dir, { recursive: true, force: true })
 })
 

@@ -6,9 +6,8 @@
  * fast instead of swapping; the assertion is on heap growth, never on time.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLruEngine, LRU_PREALLOCATE_LIMIT } from '../src/engine.js'
@@ -36,16 +35,13 @@ console.log(JSON.stringify({ engine: double.engine.name, results, idle, size: do
 `
 
 describe('a large maxsize on the lru engine', () => {
-  let dir = ''
   let bundle = ''
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'twat-lru-maxsize-'))
-    bundle = join(dir, 'child.mjs')
-    await bundleForNode({ source: CHILD }, bundle)
+    bundle = await bundleForNode({ source: CHILD })
   })
   afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true })
+    if (bundle) rmSync(dirname(bundle), { recursive: true, force: true })
   })
 
   it.for([2 ** 31, 2 ** 32, 1e7])('mcache({ maxsize: %d }) uses lru and allocates nothing up front', async (maxsize) => {

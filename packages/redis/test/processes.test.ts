@@ -5,9 +5,8 @@
  * timer would keep it alive.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisEngine } from '../src/engine.js'
@@ -46,16 +45,13 @@ interface ChildReport {
 
 describe.skipIf(skip !== undefined)('two processes share one Redis', () => {
   const server = useRedis()
-  let dir: string
   let bundle: string
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'twat-redis-child-'))
-    bundle = join(dir, 'child.mjs')
-    await bundleForNode({ source: CHILD }, bundle)
+    bundle = await bundleForNode({ source: CHILD })
   })
   afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true })
+    if (bundle) rmSync(dirname(bundle), { recursive: true, force: true })
   })
 
   async function child(namespace: string, key: string): Promise<ChildReport> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { type Logger, resetWarnings, setLogger } from '../../core/src/logger.js'
+import { captureLogs, resetLogsAfterEach } from '../../core/test/wrappers-support.js'
 import { expectOversizeEntrySkippedOnce, survivorsAfterByteEviction } from '../../core/test/fixtures/max-bytes-checks.js'
 import { SQLITE_CAPABILITIES, type SqliteEngine, type SqliteEngineConfig, createSqliteEngine } from '../src/engine.js'
 
@@ -37,15 +37,12 @@ function bytesInFile(engine: SqliteEngine): [number, number, number] {
 
 beforeEach(() => {
   cacheDir = mkdtempSync(join(tmpdir(), 'twat-sqlite-bytes-'))
-  warnings = []
-  const logger: Logger = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) }
-  setLogger(logger, 'warn')
-  resetWarnings()
+  warnings = captureLogs().warnings
 })
+resetLogsAfterEach()
 
 afterEach(() => {
   for (const engine of open.splice(0)) engine.close()
-  setLogger(console, 'warn')
   rmSync(cacheDir, { recursive: true, force: true })
 })
 
