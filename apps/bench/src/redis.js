@@ -99,13 +99,30 @@ export async function startRedis() {
   throw new Error('redis-server did not start (5 attempts)')
 }
 
+/** True (after saying so) when there is no redis-server to run a suite against. */
+export function redisServerMissing() {
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0) return false
+  console.log('skipped: redis-server is not on PATH (apt-get install -y redis-server)')
+  return true
+}
+
+/** Runs `body(server)` against a fresh redis-server, stopped afterwards whatever happens. */
+export async function withRedisServer(body) {
+  const server = await startRedis()
+  try {
+    await body(server)
+  } finally {
+    await server.stop()
+  }
+}
+
 // ---- contenders ----------------------------------------------------------------------------
 
 /**
  * Raw ioredis: GET the key, decode the bytes; on a miss run the function and SET the encoded
  * value. Keys are `stableKey(args)` under a prefix of the same length as the engine's.
  */
-function rawMemo(lib, client, prefix, fn) {
+export function rawMemo(lib, client, prefix, fn) {
   const { stableKey, decodeValue, encodeValue } = lib
   return async (...args) => {
     const key = prefix + stableKey(args)
@@ -217,10 +234,7 @@ async function bench(h, lib, port) {
 
 export async function run(h = defaultHarness) {
   console.log('== redis engine: acache vs raw ioredis (issue 5) ==')
-  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
-    console.log('skipped: redis-server is not on PATH (apt-get install -y redis-server)')
-    return
-  }
+  if (redisServerMissing()) return
   if (h.CLOCK !== 'wall') console.log(`note: timed in ${h.CLOCK} time of this process, so the round trip is left out (BENCH_CLOCK=wall to include it)`)
   let lib
   try {
@@ -235,13 +249,10 @@ export async function run(h = defaultHarness) {
     console.log(`skipped: @twat-cache/redis is not built or cannot load: ${String(error?.message ?? error).split('\n')[0]}`)
     return
   }
-  const server = await startRedis()
-  console.log(`redis-server on ${HOST}:${server.port} (no persistence); same keys (stableKey), same decodeValue on every side`)
-  try {
+  await withRedisServer(async (server) => {
+    console.log(`redis-server on ${HOST}:${server.port} (no persistence); same keys (stableKey), same decodeValue on every side`)
     await bench(h, lib, server.port)
-  } finally {
-    await server.stop()
-  }
+  })
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -12,13 +12,12 @@
 //
 //   node apps/bench/src/tiers.js                 (after `pnpm turbo run build`)
 
-import { spawnSync } from 'node:child_process'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 process.env.BENCH_CLOCK ??= 'wall'
 const defaultHarness = await import('./harness.js')
-const { startRedis } = await import('./redis.js')
+const { rawMemo, redisServerMissing, withRedisServer } = await import('./redis.js')
 
 const SETS = 1_000
 const sets = Array.from({ length: SETS }, (_, id) => [id, { a: id * 2, b: id % 13 }])
@@ -37,18 +36,10 @@ const until = async (check, limitMs = 2000) => {
 }
 
 async function hits(h, lib, port) {
-  const { Redis, acache, mcache, stableKey, decodeValue, encodeValue, BentoCache, bentostore, memoryDriver, redisDriver, redisBusDriver } = lib
+  const { Redis, acache, mcache, BentoCache, bentostore, memoryDriver, redisDriver, redisBusDriver } = lib
   const redis = { host: '127.0.0.1', port }
   const raw = new Redis(redis)
-  const rawCall = async (...args) => {
-    const key = `twat-cache:bench-raw:${stableKey(args)}`
-    const bytes = await raw.getBuffer(key)
-    if (bytes !== null) return decodeValue(bytes)
-    const value = await fAsync(...args)
-    const e = encodeValue(value)
-    await raw.set(key, Buffer.from(e.buffer, e.byteOffset, e.byteLength))
-    return value
-  }
+  const rawCall = rawMemo(lib, raw, 'twat-cache:bench-raw:', fAsync)
   const bentoL1 = new BentoCache({
     default: 'tiered',
     stores: { tiered: bentostore().useL1Layer(memoryDriver({ maxItems: SETS * 2 })).useL2Layer(redisDriver({ connection: redis })).useBus(redisBusDriver({ connection: redis })) },
@@ -205,10 +196,7 @@ async function stampede(h, lib, port) {
 
 export async function run(h = defaultHarness) {
   console.log('== tiers: l1 in front of Redis, invalidation latency, lock stampede (issue 13) ==')
-  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
-    console.log('skipped: redis-server is not on PATH (apt-get install -y redis-server)')
-    return
-  }
+  if (redisServerMissing()) return
   const [{ Redis }, core, node, redisPkg, bento, bentoMemory, bentoRedis] = await Promise.all([
     import('ioredis'),
     import('@twat-cache/core'),
@@ -219,14 +207,11 @@ export async function run(h = defaultHarness) {
     import('bentocache/drivers/redis'),
   ])
   const lib = { Redis, ...core, ...node, ...redisPkg, ...bento, ...bentoMemory, ...bentoRedis }
-  const server = await startRedis()
-  try {
+  await withRedisServer(async (server) => {
     await hits(h, lib, server.port)
     await invalidation(h, lib, server.port)
     await stampede(h, lib, server.port)
-  } finally {
-    await server.stop()
-  }
+  })
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -58,6 +58,7 @@ const EXPECTED_FAILURES: Record<string, string[]> = {
     'close() again is a no-op, and the engine stays closed',
   ],
   'closed-plain-error': ['get', 'set', 'set with ttl', 'delete', 'clear'].map((op) => `after close(), ${op} fails with EngineClosedError`),
+  'closed-wrong-name': ['after close(), the error names the engine'],
   'closed-sync-rejects': ['after close(), get fails with EngineClosedError', 'close() again is a no-op, and the engine stays closed'],
   'bytes-ignored': ['maxBytes bounds the stored size by evicting', 'maxBytes: an entry larger than the bound is never stored'],
   'oversize-kept': ['maxBytes: an entry larger than the bound is never stored'],

@@ -10,6 +10,26 @@ import { captureLogs, registerAsyncMemory, resetLogsAfterEach } from './wrappers
 
 resetLogsAfterEach()
 
+/** A run of 5 s cached with a 1 s ttl: fresh until 1 s after it resolved, not 1 s after the call. */
+async function expectTtlFromResolution(wrap: (fn: () => Promise<number>) => () => Promise<number>): Promise<void> {
+  vi.useFakeTimers()
+  let runs = 0
+  const f = wrap(async () => {
+    runs++
+    await new Promise((r) => setTimeout(r, 5000))
+    return runs
+  })
+  const first = f()
+  await vi.advanceTimersByTimeAsync(5000)
+  expect(await first).toBe(1)
+  await vi.advanceTimersByTimeAsync(900)
+  expect(await f()).toBe(1) // 5.9 s after the call, 0.9 s after resolution: still fresh
+  await vi.advanceTimersByTimeAsync(200)
+  const third = f()
+  await vi.advanceTimersByTimeAsync(5000)
+  expect(await third).toBe(2)
+}
+
 describe('async functions', () => {
   it('share one in-flight promise among concurrent callers', async () => {
     let runs = 0
@@ -39,21 +59,7 @@ describe('async functions', () => {
     expect(runs).toBe(2)
   })
 
-  it('counts ttl from resolution, not from the call', async () => {
-    vi.useFakeTimers()
-    let runs = 0
-    const f = mcache({ ttl: 1000 })(async () => {
-      runs++
-      await new Promise((r) => setTimeout(r, 5000))
-      return runs
-    })
-    const first = f()
-    await vi.advanceTimersByTimeAsync(5000)
-    expect(await first).toBe(1)
-    await vi.advanceTimersByTimeAsync(900)
-    expect(await f()).toBe(1) // 5.9 s after the call, 0.9 s after resolution: still fresh
-    expect(runs).toBe(1)
-  })
+  it('counts ttl from resolution, not from the call', () => expectTtlFromResolution((fn) => mcache({ ttl: 1000 })(fn)))
 
   it('returns hits of promise-returning functions as promises', async () => {
     const f = mcache()((x: number) => Promise.resolve(x + 1))
@@ -154,23 +160,8 @@ describe('async engines', () => {
     expect(warnings).toHaveLength(1)
   })
 
-  it('count ttl from resolution', async () => {
-    vi.useFakeTimers()
+  it('count ttl from resolution', () => {
     registerAsyncMemory()
-    let runs = 0
-    const f = acache({ engine: 'async-memory', ttl: 1000 })(async () => {
-      runs++
-      await new Promise((r) => setTimeout(r, 5000))
-      return runs
-    })
-    const first = f()
-    await vi.advanceTimersByTimeAsync(5000)
-    expect(await first).toBe(1)
-    await vi.advanceTimersByTimeAsync(900)
-    expect(await f()).toBe(1)
-    await vi.advanceTimersByTimeAsync(200)
-    const third = f()
-    await vi.advanceTimersByTimeAsync(5000)
-    expect(await third).toBe(2)
+    return expectTtlFromResolution((fn) => acache({ engine: 'async-memory', ttl: 1000 })(fn))
   })
 })

@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Buffer } from 'node:buffer'
-import { type Logger, MISS, resetWarnings, setLogger } from '@twat-cache/core'
 import { afterEach, beforeEach, expect, it } from 'vitest'
+import { captureLogs, resetLogsAfterEach } from '../../core/test/wrappers-support.js'
+import { expectOversizeEntrySkippedOnce, survivorsAfterByteEviction } from '../../core/test/fixtures/max-bytes-checks.js'
 import { FLAT_CACHE_CAPABILITIES, type FlatCacheEngine, type FlatCacheEngineConfig, createFlatCacheEngine } from '../src/engine.js'
 
 let dir: string
@@ -24,15 +25,12 @@ function bytesInFile(engine: FlatCacheEngine): number {
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'twat-flat-bytes-'))
-  warnings = []
-  const logger: Logger = { debug() {}, info() {}, warn: (m: string) => void warnings.push(m), error: (m: string) => void warnings.push(m) }
-  setLogger(logger, 'warn')
-  resetWarnings()
+  warnings = captureLogs().warnings
 })
+resetLogsAfterEach()
 
 afterEach(() => {
   for (const engine of open.splice(0)) engine.close()
-  setLogger(console, 'warn')
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -51,28 +49,12 @@ it.each(['lru', 'fifo'] as const)('declares maxBytes and keeps the stored bytes 
 })
 
 it('lru order decides which entry goes when bytes run out; fifo ignores reads', () => {
-  const lru = make({ maxBytes: 3_500, namespace: 'lru' })
-  const fifo = make({ maxBytes: 3_500, namespace: 'fifo', policy: 'fifo' })
-  for (const engine of [lru, fifo]) {
-    for (const key of ['a', 'b', 'c']) engine.set(key, 'v'.repeat(1000))
-    engine.get('a')
-    engine.set('d', 'v'.repeat(1000))
-  }
-  expect([lru.has('a'), lru.has('b')]).toEqual([true, false])
-  expect([fifo.has('a'), fifo.has('b')]).toEqual([false, true])
+  expect(survivorsAfterByteEviction(make({ maxBytes: 3_500, namespace: 'lru' }))).toEqual({ a: true, b: false })
+  expect(survivorsAfterByteEviction(make({ maxBytes: 3_500, namespace: 'fifo', policy: 'fifo' }))).toEqual({ a: false, b: true })
 })
 
 it('an entry larger than maxBytes on its own is not stored, drops the old value, and says so once', () => {
-  const engine = make({ maxBytes: 500 })
-  engine.set('small', 'ok')
-  engine.set('big', 'first')
-  engine.set('big', 'x'.repeat(2000))
-  engine.set('big', 'y'.repeat(3000))
-  expect(engine.get('big')).toBe(MISS)
-  expect(engine.get('small')).toBe('ok')
-  const tooBig = warnings.filter((w) => w.includes('larger than maxBytes'))
-  expect(tooBig).toHaveLength(1)
-  expect(tooBig[0]).toMatch(/not stored/)
+  expectOversizeEntrySkippedOnce(make({ maxBytes: 500 }), warnings)
 })
 
 it('a smaller maxBytes on reopen trims what the file holds', () => {

@@ -6,17 +6,15 @@
  * fast instead of swapping; the assertion is on heap growth, never on time.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { rmSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { promisify } from 'node:util'
-import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLruEngine, LRU_PREALLOCATE_LIMIT } from '../src/engine.js'
 import { MISS } from '../../core/src/types.js'
+import { bundleForNode } from '../../core/test/fixtures/node-bundle.js'
 
 const run = promisify(execFile)
-const ROOT = resolve(import.meta.dirname, '../../..')
 
 const CHILD = `
 import { mcache } from '@twat-cache/core'
@@ -37,30 +35,13 @@ console.log(JSON.stringify({ engine: double.engine.name, results, idle, size: do
 `
 
 describe('a large maxsize on the lru engine', () => {
-  let dir = ''
   let bundle = ''
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'twat-lru-maxsize-'))
-    bundle = join(dir, 'child.mjs')
-    await build({
-      stdin: { contents: CHILD, resolveDir: ROOT, loader: 'ts', sourcefile: 'child.ts' },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: bundle,
-      logLevel: 'silent',
-      // packages/lru lists only dist/index.js in sideEffects; the source entry registers too.
-      ignoreAnnotations: true,
-      alias: {
-        '@twat-cache/core': join(ROOT, 'packages/core/src/index.ts'),
-        '@twat-cache/lru': join(ROOT, 'packages/lru/src/index.ts'),
-      },
-    })
+    bundle = await bundleForNode({ source: CHILD })
   })
   afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true })
+    if (bundle) rmSync(dirname(bundle), { recursive: true, force: true })
   })
 
   it.for([2 ** 31, 2 ** 32, 1e7])('mcache({ maxsize: %d }) uses lru and allocates nothing up front', async (maxsize) => {

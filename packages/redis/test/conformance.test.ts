@@ -1,22 +1,19 @@
 import { describeEngine } from '@twat-cache/conformance'
 import type { CacheOptions } from '@twat-cache/core'
-import { afterAll, beforeAll, describe } from 'vitest'
+import { beforeAll, describe } from 'vitest'
 import { REDIS_CAPABILITIES, createRedisEngine } from '../src/engine.js'
-import { type RedisServer, redisSkipReason, startRedis } from './redis-server.js'
+import { redisSkipReason } from './redis-server.js'
+import { useRedis } from './use-redis.js'
 
 const skip = redisSkipReason()
 if (skip) console.warn(`[redis conformance] skipped: ${skip}`)
 
 describe.skipIf(skip !== undefined)('redis conformance (real redis-server)', () => {
-  let server: RedisServer
+  const server = useRedis()
   // describeEngine reads configOverrides when each test makes an engine, after beforeAll ran.
   const overrides: CacheOptions = {}
-  beforeAll(async () => {
-    server = await startRedis()
+  beforeAll(() => {
     overrides.redis = { url: server.url }
-  })
-  afterAll(async () => {
-    await server?.stop()
   })
 
   describeEngine({

@@ -14,7 +14,8 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type RedisEngine, type RedisEngineOptions, createRedisEngine } from '../src/engine.js'
 import { redisEngineDefinition } from '../src/index.js'
-import { type RedisServer, freePort, redisSkipReason, startRedis } from './redis-server.js'
+import { freePort, redisSkipReason, startRedis } from './redis-server.js'
+import { useRedis } from './use-redis.js'
 
 const skip = redisSkipReason()
 if (skip) console.warn(`[redis connection tests] skipped: ${skip}`)
@@ -126,13 +127,7 @@ describe('connection failures are prompt EngineErrors naming the server', () => 
   })
 
   describe.skipIf(skip !== undefined)('a server with a password (--requirepass)', () => {
-    let server: RedisServer
-    beforeAll(async () => {
-      server = await startRedis({ password: 'right horse' })
-    })
-    afterAll(async () => {
-      await server?.stop()
-    })
+    const server = useRedis(() => startRedis({ password: 'right horse' }))
 
     it('wrong password: "authentication failed" naming host:port, within bounded time', async () => {
       const engine = make({ redis: { host: server.host, port: server.port, password: 'wrong' } })
@@ -163,13 +158,7 @@ describe('connection failures are prompt EngineErrors naming the server', () => 
 })
 
 describe.skipIf(skip !== undefined)('TWAT_CACHE_REDIS_* reach the engine through createCacheConfig', () => {
-  let server: RedisServer
-  beforeAll(async () => {
-    server = await startRedis()
-  })
-  afterAll(async () => {
-    await server?.stop()
-  })
+  const server = useRedis()
 
   async function roundTrip(input: Parameters<typeof createCacheConfig>[0]): Promise<unknown> {
     const config = createCacheConfig(input)

@@ -13,10 +13,11 @@ import {
   setLogger,
   ucache,
 } from '@twat-cache/core'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type RedisEngine, createRedisEngine } from '../src/engine.js'
 import { redisEngineDefinition } from '../src/index.js'
 import { type RedisServer, freePort, redisSkipReason, startRedis } from './redis-server.js'
+import { useRedis } from './use-redis.js'
 
 const skip = redisSkipReason()
 if (skip) console.warn(`[redis degradation tests] skipped: ${skip}`)
@@ -54,14 +55,11 @@ afterEach(async () => {
 })
 
 describe.skipIf(skip !== undefined)('engine while Redis is killed and restarted', () => {
-  let server: RedisServer
+  const server = useRedis()
   let engine: RedisEngine
-  beforeAll(async () => {
-    server = await startRedis()
-  })
+  // Runs before useRedis's afterAll (after-hooks run in reverse order): the engine goes first.
   afterAll(async () => {
     await engine?.close()
-    await server?.stop()
   })
 
   it('rejects promptly with EngineError while down, and works again after a restart on the same port', async () => {

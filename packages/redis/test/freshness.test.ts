@@ -1,8 +1,9 @@
 import { acache } from '@twat-cache/core'
 import '@twat-cache/redis'
-import { afterAll, beforeAll, describe } from 'vitest'
+import { describe } from 'vitest'
 import { describeFreshnessTable } from '../../core/test/freshness-table.js'
-import { type RedisServer, redisSkipReason, startRedis } from './redis-server.js'
+import { redisSkipReason } from './redis-server.js'
+import { useRedis } from './use-redis.js'
 
 const skip = redisSkipReason()
 if (skip) console.warn(`[redis freshness tests] skipped: ${skip}`)
@@ -10,12 +11,6 @@ if (skip) console.warn(`[redis freshness tests] skipped: ${skip}`)
 // Redis expires entries itself (native PX TTL), so this table runs on the real clock with short
 // windows: 300 ms units, every probe mid-window.
 describe.skipIf(skip !== undefined)('freshness on a real redis-server', () => {
-  let server: RedisServer
-  beforeAll(async () => {
-    server = await startRedis()
-  })
-  afterAll(async () => {
-    await server?.stop()
-  })
+  const server = useRedis()
   describeFreshnessTable({ engine: 'redis', wrapper: acache, options: () => ({ engine: 'redis', redis: { url: server.url } }), unit: 300, clock: 'real', sync: false })
 })

@@ -5,20 +5,19 @@
  * timer would keep it alive.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { rmSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { promisify } from 'node:util'
-import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisEngine } from '../src/engine.js'
-import { type RedisServer, redisSkipReason, startRedis } from './redis-server.js'
+import { bundleForNode } from '../../core/test/fixtures/node-bundle.js'
+import { redisSkipReason } from './redis-server.js'
+import { useRedis } from './use-redis.js'
 
 const skip = redisSkipReason()
 if (skip) console.warn(`[redis process tests] skipped: ${skip}`)
 
 const run = promisify(execFile)
-const ROOT = resolve(import.meta.dirname, '../../..')
 
 const CHILD = `
 import { MISS } from '@twat-cache/core'
@@ -45,33 +44,14 @@ interface ChildReport {
 }
 
 describe.skipIf(skip !== undefined)('two processes share one Redis', () => {
-  let server: RedisServer
-  let dir: string
+  const server = useRedis()
   let bundle: string
 
   beforeAll(async () => {
-    server = await startRedis()
-    dir = mkdtempSync(join(tmpdir(), 'twat-redis-child-'))
-    bundle = join(dir, 'child.mjs')
-    await build({
-      stdin: { contents: CHILD, resolveDir: ROOT, loader: 'ts', sourcefile: 'child.ts' },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: bundle,
-      logLevel: 'silent',
-      alias: {
-        '@twat-cache/core/node': join(ROOT, 'packages/core/src/node/index.ts'),
-        '@twat-cache/core': join(ROOT, 'packages/core/src/index.ts'),
-      },
-      // ioredis is CommonJS: its require() of Node built-ins needs a real require in ESM.
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    })
+    bundle = await bundleForNode({ source: CHILD })
   })
-  afterAll(async () => {
-    await server?.stop()
-    if (dir) rmSync(dir, { recursive: true, force: true })
+  afterAll(() => {
+    if (bundle) rmSync(dirname(bundle), { recursive: true, force: true })
   })
 
   async function child(namespace: string, key: string): Promise<ChildReport> {

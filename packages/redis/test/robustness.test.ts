@@ -4,11 +4,12 @@
  * when its caller never yields to the event loop.
  */
 import { EngineError, acache, getEngine, getStats } from '@twat-cache/core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type RedisEngine, createRedisEngine } from '../src/engine.js'
 // The package entry registers the engine, as `import '@twat-cache/redis'` does for users.
 import '../src/index.js'
-import { type RedisServer, redisSkipReason, startRedis } from './redis-server.js'
+import { redisSkipReason } from './redis-server.js'
+import { useRedis } from './use-redis.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -16,13 +17,7 @@ const skip = redisSkipReason()
 if (skip) console.warn(`[redis robustness tests] skipped: ${skip}`)
 
 describe.skipIf(skip !== undefined)('size() on Redis', () => {
-  let server: RedisServer
-  beforeAll(async () => {
-    server = await startRedis()
-  })
-  afterAll(async () => {
-    await server?.stop()
-  })
+  const server = useRedis()
 
   it("counts this namespace's keys on the server: overwrites, other namespaces and lost data included", async () => {
     const mine = createRedisEngine({ namespace: 'size-mine', redis: { url: server.url } })
@@ -67,13 +62,7 @@ describe.skipIf(skip !== undefined)('size() on Redis', () => {
 })
 
 describe.skipIf(skip !== undefined)('acache while Redis is down', () => {
-  let server: RedisServer
-  beforeAll(async () => {
-    server = await startRedis()
-  })
-  afterAll(async () => {
-    await server?.stop()
-  })
+  const server = useRedis()
 
   it('recovers after a restart even if the caller only awaits calls that fail at once', async () => {
     let calls = 0

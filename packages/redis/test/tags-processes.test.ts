@@ -2,20 +2,19 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundleTagsChild, runUser7Scenario } from '../../core/test/fixtures/tags-processes.js'
-import { type RedisServer, redisSkipReason, startRedis } from './redis-server.js'
+import { redisSkipReason } from './redis-server.js'
+import { useRedis } from './use-redis.js'
 
 const skip = redisSkipReason()
 if (skip) console.warn(`[redis tag process tests] skipped: ${skip}`)
 
 describe.skipIf(skip !== undefined)('tags across processes on one Redis', () => {
-  let server: RedisServer
+  const server = useRedis()
   let bundle: string
   beforeAll(async () => {
-    server = await startRedis()
     bundle = await bundleTagsChild()
   }, 60_000)
-  afterAll(async () => {
-    await server?.stop()
+  afterAll(() => {
     if (bundle) rmSync(join(bundle, '..'), { recursive: true, force: true })
   })
 

@@ -4,12 +4,13 @@
  */
 import { type TieredEngine, acache, resetWarnings, ucache } from '@twat-cache/core'
 import { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createRedisEngine } from '../src/engine.js'
 import '../src/index.js'
 import { lockKey } from '../src/lease.js'
 import { Child, bundleTierChild, stampedeCases } from './fixtures/driver.js'
 import { type RedisServer, freePort, redisSkipReason, startRedis } from './redis-server.js'
+import { startCluster, useRedis } from './use-redis.js'
 
 const skip = redisSkipReason()
 if (skip) console.warn(`[redis tier tests] skipped: ${skip}`)
@@ -41,13 +42,7 @@ afterEach(async () => {
 })
 
 describe.skipIf(skip !== undefined)('l1 on Redis, two processes', () => {
-  let server: RedisServer
-  beforeAll(async () => {
-    server = await startRedis()
-  })
-  afterAll(async () => {
-    await server?.stop()
-  })
+  const server = useRedis()
 
   it('a write, a delete and a clear in process A leave process B’s L1 within the bound', async () => {
     const a = createRedisEngine({ namespace: 'coh', redis: { url: server.url } })
@@ -203,36 +198,15 @@ describe.skipIf(skip !== undefined)('Redis down with l1 and lock', () => {
 })
 
 /** Four processes × 250 callers of one cold key, then the holder SIGKILLed mid-run. */
-function describeStampede(topology: string, start: () => Promise<{ server: RedisServer; redis: Record<string, unknown> }>) {
+function describeStampede(topology: string, start: () => Promise<RedisServer>, redisOf: (server: RedisServer) => Record<string, unknown>) {
   describe.skipIf(skip !== undefined)(`lock on Redis ${topology}`, () => {
-    let server: RedisServer
-    let redis: Record<string, unknown>
-    beforeAll(async () => {
-      ;({ server, redis } = await start())
-    })
-    afterAll(async () => {
-      await server?.stop()
-    })
-
-    stampedeCases((namespace, lock, onRun) => spawnChild(redis, `${namespace}-${topology}`, lock, onRun))
+    const server = useRedis(start)
+    stampedeCases((namespace, lock, onRun) => spawnChild(redisOf(server), `${namespace}-${topology}`, lock, onRun))
   })
 }
 
-describeStampede('standalone', async () => {
-  const server = await startRedis()
-  return { server, redis: { url: server.url } }
-})
-describeStampede('Cluster', async () => {
-  const server = await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1'] })
-  const raw = new Redis(server.port, server.host)
-  try {
-    await raw.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383')
-    for (let i = 0; i < 100 && !/cluster_state:ok/.test(String(await raw.call('CLUSTER', 'INFO'))); i++) await sleep(50)
-  } finally {
-    raw.disconnect()
-  }
-  return { server, redis: { cluster: [{ host: server.host, port: server.port }] } }
-})
+describeStampede('standalone', () => startRedis(), (server) => ({ url: server.url }))
+describeStampede('Cluster', startCluster, (server) => ({ cluster: [{ host: server.host, port: server.port }] }))
 
 describe('lease keys', () => {
   it('sit in the entry’s hash slot, outside every namespace prefix', async () => {

@@ -12,11 +12,10 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisEngine } from '../src/engine.js'
 import { type RedisServer, freePort, redisSkipReason, startRedis } from './redis-server.js'
+import { startCluster, useRedis } from './use-redis.js'
 
 const skip = redisSkipReason()
 if (skip) console.warn(`[redis topology tests] skipped: ${skip}`)
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe.skipIf(skip !== undefined)('Sentinel', () => {
   let master: RedisServer
@@ -64,22 +63,7 @@ describe.skipIf(skip !== undefined)('Sentinel', () => {
 })
 
 describe.skipIf(skip !== undefined)('Cluster', () => {
-  let node: RedisServer
-  beforeAll(async () => {
-    // A one-node cluster reports an empty IP for itself (and ioredis drops it) unless told
-    // which address to announce.
-    node = await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1'] })
-    const raw = new Redis(node.port, node.host)
-    try {
-      await raw.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383')
-      for (let i = 0; i < 100 && !/cluster_state:ok/.test(String(await raw.call('CLUSTER', 'INFO'))); i++) await sleep(50)
-    } finally {
-      raw.disconnect()
-    }
-  })
-  afterAll(async () => {
-    await node?.stop()
-  })
+  const node = useRedis(startCluster)
 
   it('stores, clears (per node, slot-safe) and counts through ioredis Cluster', async () => {
     const engine = createRedisEngine({

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { type Logger, resetWarnings, setLogger } from '../../core/src/logger.js'
-import { MISS } from '../../core/src/types.js'
+import { captureLogs, resetLogsAfterEach } from '../../core/test/wrappers-support.js'
+import { expectOversizeEntrySkippedOnce, survivorsAfterByteEviction } from '../../core/test/fixtures/max-bytes-checks.js'
 import { SQLITE_CAPABILITIES, type SqliteEngine, type SqliteEngineConfig, createSqliteEngine } from '../src/engine.js'
 
 let cacheDir: string
@@ -37,15 +37,12 @@ function bytesInFile(engine: SqliteEngine): [number, number, number] {
 
 beforeEach(() => {
   cacheDir = mkdtempSync(join(tmpdir(), 'twat-sqlite-bytes-'))
-  warnings = []
-  const logger: Logger = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) }
-  setLogger(logger, 'warn')
-  resetWarnings()
+  warnings = captureLogs().warnings
 })
+resetLogsAfterEach()
 
 afterEach(() => {
   for (const engine of open.splice(0)) engine.close()
-  setLogger(console, 'warn')
   rmSync(cacheDir, { recursive: true, force: true })
 })
 
@@ -72,25 +69,11 @@ it('declares maxBytes and keeps the stored bytes of a namespace within it, evict
 })
 
 it('lru order decides which entry goes when bytes run out', () => {
-  const engine = make({ maxBytes: 3_500, engineOptions: { accessFlushMs: 60_000 } })
-  for (const key of ['a', 'b', 'c']) engine.set(key, 'v'.repeat(1000))
-  engine.get('a')
-  engine.set('d', 'v'.repeat(1000))
-  expect(engine.has('a')).toBe(true)
-  expect(engine.has('b')).toBe(false)
+  expect(survivorsAfterByteEviction(make({ maxBytes: 3_500, engineOptions: { accessFlushMs: 60_000 } }))).toEqual({ a: true, b: false })
 })
 
 it('an entry larger than maxBytes on its own is not stored, replaces nothing, and says so once', () => {
-  const engine = make({ maxBytes: 500 })
-  engine.set('small', 'ok')
-  engine.set('big', 'first')
-  engine.set('big', 'x'.repeat(2000))
-  engine.set('big', 'y'.repeat(3000))
-  expect(engine.get('big')).toBe(MISS)
-  expect(engine.get('small')).toBe('ok')
-  const tooBig = warnings.filter((w) => w.includes('larger than maxBytes'))
-  expect(tooBig).toHaveLength(1)
-  expect(tooBig[0]).toMatch(/not stored/)
+  expectOversizeEntrySkippedOnce(make({ maxBytes: 500 }), warnings)
 })
 
 it('without maxBytes nothing is evicted for size', () => {

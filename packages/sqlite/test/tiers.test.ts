@@ -2,9 +2,8 @@
  * l1 and lock on SQLite across real processes of one host (children driven over stdin).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { MISS, VERSION_CHECK_MS, bcache, createTieredEngine, ucache } from '@twat-cache/core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Child, bundleTierChild, stampedeCases } from '../../redis/test/fixtures/driver.js'
@@ -22,8 +21,7 @@ const spawnChild = (namespace: string, lock: unknown, onRun?: (c: Child) => void
 }
 beforeAll(async () => {
   cacheDir = mkdtempSync(join(tmpdir(), 'twat-sqlite-tiers-'))
-  const betterSqlite = createRequire(resolve(import.meta.dirname, '../package.json')).resolve('better-sqlite3')
-  bundle = await bundleTierChild(join(import.meta.dirname, 'fixtures/tier-child.ts'), { 'better-sqlite3': betterSqlite })
+  bundle = await bundleTierChild(join(import.meta.dirname, 'fixtures/tier-child.ts'))
 })
 afterEach(async () => {
   await Promise.all(children.splice(0).map((c) => c.stop()))

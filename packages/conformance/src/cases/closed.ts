@@ -1,4 +1,4 @@
-import { type Engine, EngineClosedError } from '@twat-cache/core'
+import { type Engine, EngineClosedError, type SyncEngine } from '@twat-cache/core'
 import { expect, it } from 'vitest'
 import { type Harness, isThenable } from '../harness.js'
 
@@ -54,12 +54,22 @@ export function closedCases(h: Harness): void {
     expect((error as EngineClosedError).code).toBe('E_ENGINE_CLOSED')
   })
 
+  it('after close(), the error names the engine', async () => {
+    const engine = await h.make()
+    await h.close(engine)
+    const error = await failure(engine, () => engine.get(h.key('x')))
+    expect(error).toBeInstanceOf(EngineClosedError)
+    expect((error as EngineClosedError).engine).toBe(engine.name)
+    expect((error as EngineClosedError).message).toMatch(`[twat-cache:${engine.name}] the engine is closed`)
+  })
+
   it('close() again is a no-op, and the engine stays closed', async () => {
     const engine = await h.make()
     await engine.set(h.key('x'), 1)
     await h.close(engine)
     await expect(Promise.resolve().then(() => engine.close())).resolves.toBeUndefined()
     await expect(Promise.resolve().then(() => engine[Symbol.asyncDispose]())).resolves.toBeUndefined()
+    if (engine.capabilities.mode === 'sync') expect(() => (engine as SyncEngine)[Symbol.dispose]()).not.toThrow()
     expect(await failure(engine, () => engine.get(h.key('x')))).toBeInstanceOf(EngineClosedError)
   })
 }

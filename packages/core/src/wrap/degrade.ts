@@ -42,30 +42,23 @@ function health(engineName: string): Health {
  */
 export const degrading: Step = (inner: Store, { engine, sync }): Store => {
   const h = health(engine.name)
-  if (sync) {
-    const attempt = (op: () => unknown, fallback: unknown): unknown => {
-      if (h.bypass()) return fallback
-      try {
-        const result = op()
-        h.ok()
-        return result
-      } catch (error) {
-        h.fail(error)
-        return fallback
-      }
-    }
-    return { get: (key) => attempt(() => inner.get(key), MISS), set: (key, value, options) => attempt(() => inner.set(key, value, options), undefined) }
-  }
-  // `async` also turns an engine that throws synchronously into a rejection handled here.
-  const attempt = async (op: () => unknown, fallback: unknown): Promise<unknown> => {
-    if (h.bypass()) return fallback
-    try {
-      const result = await op()
-      h.ok()
-      return result
-    } catch (error) {
+  /** `op`'s answer, or `fallback` while bypassed or when it throws or rejects; async mode always answers with a promise. */
+  const attempt = (op: () => unknown, fallback: unknown): unknown => {
+    if (h.bypass()) return sync ? fallback : Promise.resolve(fallback)
+    const failed = (error: unknown): unknown => {
       h.fail(error)
       return fallback
+    }
+    const succeeded = (result: unknown): unknown => {
+      h.ok()
+      return result
+    }
+    try {
+      const result = op()
+      return sync ? succeeded(result) : Promise.resolve(result).then(succeeded, failed)
+    } catch (error) {
+      // An async engine that throws synchronously is treated like one that rejects.
+      return sync ? failed(error) : Promise.resolve(failed(error))
     }
   }
   return { get: (key) => attempt(() => inner.get(key), MISS), set: (key, value, options) => attempt(() => inner.set(key, value, options), undefined) }
