@@ -5,20 +5,15 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runUser7Scenario } from '../../core/test/fixtures/tags-processes.js'
-import { bundle } from '../../sqlite/test/fixtures/children.js'
+import { bundleForNode } from '../../core/test/fixtures/node-bundle.js'
 
-const packages = resolve(import.meta.dirname, '../..')
 let child: string
 let root: string
 beforeAll(async () => {
-  child = await bundle(join(import.meta.dirname, 'fixtures/tags-child.ts'), join(mkdtempSync(join(tmpdir(), 'twat-flat-tags-child-')), 'child.mjs'), {
-    '@twat-cache/core': join(packages, 'core/src/index.ts'),
-    '@twat-cache/sqlite': join(packages, 'sqlite/src/index.ts'),
-    '@twat-cache/redis': join(packages, 'redis/src/index.ts'),
-  })
+  child = await bundleForNode(join(import.meta.dirname, 'fixtures/tags-child.ts'))
   root = mkdtempSync(join(tmpdir(), 'twat-flat-tags-'))
 }, 60_000)
 afterAll(() => {
