@@ -143,6 +143,62 @@ describe('invalidateTags and expireTags on process-local engines', () => {
     }
   })
 
+  it('same millisecond, frozen clock: an entry whose run started in the mark\'s millisecond is never served', async () => {
+    const T = 2_000_000
+    vi.useFakeTimers({ now: T, toFake: ['Date'] })
+    try {
+      const t = uid()
+      let runs = 0
+      const f = mcache({ namespace: uid(), tags: [t] })(() => ++runs)
+      expect(f()).toBe(1)
+      await invalidateTags([t]) // marked at T, the entry's own millisecond: dropped
+      expect(f()).toBe(2)
+      // Created at T too, and the clock cannot be waited for: conservatively a miss again.
+      expect(f()).toBe(3)
+      vi.setSystemTime(T + 1)
+      expect(f()).toBe(4) // still created at T
+      expect(f()).toBe(4) // created at T + 1: after the mark, kept
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('same millisecond, moving clock: the miss after a mark waits for the next millisecond, so the run is kept', async () => {
+    let now = 3_000_000
+    let readsLeft = Number.POSITIVE_INFINITY
+    // An injected clock: it stays put until `readsLeft` more reads, then moves on by 1 ms.
+    const spy = vi.spyOn(Date, 'now').mockImplementation(() => {
+      if (--readsLeft <= 0) {
+        readsLeft = Number.POSITIVE_INFINITY
+        now++
+      }
+      return now
+    })
+    try {
+      const t = uid()
+      let runs = 0
+      const sync = mcache({ namespace: uid(), tags: [t] })(() => ++runs)
+      const async = acache({ namespace: uid(), tags: [t] })(async () => ++runs)
+      expect(sync()).toBe(1)
+      expect(await async()).toBe(2)
+      await invalidateTags([t]) // both entries were created in the mark's millisecond
+      readsLeft = 50
+      const mark = now
+      expect(sync()).toBe(3) // dropped; the miss waited for the next millisecond, then ran
+      expect(now).toBe(mark + 1)
+      expect(sync()).toBe(3) // its entry is newer than the mark
+      expect(await async()).toBe(4)
+      expect(await async()).toBe(4)
+      await invalidateTags([t]) // again in the entries' millisecond, on the async engine this time
+      readsLeft = 50
+      expect(await async()).toBe(5)
+      expect(now).toBe(mark + 2)
+      expect(await async()).toBe(5)
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
   it('a run that started before invalidateTags and finished after it is not kept', async () => {
     const t = uid()
     let runs = 0
