@@ -70,7 +70,7 @@ describe.skipIf(skip !== undefined)('static tags on Redis', () => {
   })
 })
 
-async function keys(engine: { keys?: () => AsyncIterable<string> }): Promise<string[]> {
+async function keys(engine: { keys?: () => Iterable<string> | AsyncIterable<string> }): Promise<string[]> {
   const list: string[] = []
   for await (const k of engine.keys!()) list.push(k)
   return list
