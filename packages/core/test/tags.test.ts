@@ -261,6 +261,32 @@ describe('the in-process tag registry', () => {
     expect(r.readTags(['a'])).toEqual({ invalidatedAt: 10, expiredAt: 0 })
   })
 
+  it('moves its version on every mark (sync hits keep the last answer only while it holds)', () => {
+    const r = createTagRegistry()
+    const v0 = r.version
+    r.markTags(['a'], 'invalidate', 10)
+    expect(r.version).toBeGreaterThan(v0)
+    const v1 = r.version
+    r.readTags(['a'])
+    r.keepTags(1000)
+    expect(r.version).toBe(v1)
+    r.markTags(['a'], 'expire', 10)
+    expect(r.version).toBeGreaterThan(v1)
+  })
+
+  it('a sync hit with static tags sees a mark made after the last hit', async () => {
+    const t = uid()
+    let runs = 0
+    const f = mcache({ namespace: uid(), tags: [t, `${t}:b`, `${t}:c`] })(() => ++runs)
+    expect(f()).toBe(1)
+    expect(f()).toBe(1) // the registry's answer is now kept
+    await invalidateTags([`${t}:c`])
+    expect(f()).toBe(2)
+    expect(f()).toBe(2)
+    await expireTags([`${t}:b`]) // no stale window: a miss
+    expect(f()).toBe(3)
+  })
+
   it('is bounded: records outlive the longest entry lifetime, then are swept', () => {
     let now = 0
     const r = createTagRegistry(() => now)

@@ -19,10 +19,22 @@ interface TagRecord {
 export const NO_TAG_STATE: TagState = Object.freeze({ invalidatedAt: 0, expiredAt: 0 })
 
 /** Store-wide tag state in a `Map`: what the registry uses, and any engine may reuse. */
-export function createTagRegistry(now: () => number = Date.now): SyncTagMethods & { readonly size: number; readonly version: number } {
+/** The registry's methods, with what callers may read of it. */
+export type TagRegistry = SyncTagMethods & {
+  readonly size: number
+  /** Moves on every mark: an answer of `readTags` holds while it has not moved. */
+  readonly version: number
+}
+
+/** Registries made by `createTagRegistry` (a `version` field elsewhere may mean anything). */
+const registries = new WeakSet<object>()
+
+/** Whether `state` is a registry made here, whose `version` may be trusted. */
+export const isTagRegistry = (state: object): state is TagRegistry => registries.has(state)
+
+export function createTagRegistry(now: () => number = Date.now): TagRegistry {
   const records = new Map<string, TagRecord>()
   let horizon = 0
-  // Moves on every mark: a reader may keep an answer of `readTags` while it has not moved.
   let version = 0
   let sweepAt = 1024
   const sweep = (at: number): void => {
@@ -30,7 +42,7 @@ export function createTagRegistry(now: () => number = Date.now): SyncTagMethods 
     // Amortised O(1) per mark: the next sweep waits until the live records double.
     sweepAt = Math.max(1024, records.size * 2)
   }
-  return {
+  const registry: TagRegistry = {
     get size() {
       return records.size
     },
@@ -64,6 +76,8 @@ export function createTagRegistry(now: () => number = Date.now): SyncTagMethods 
       if (lifetime > horizon) horizon = lifetime
     },
   }
+  registries.add(registry)
+  return registry
 }
 
 /**

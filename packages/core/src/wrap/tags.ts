@@ -1,7 +1,7 @@
 import { MISS, type TagState } from '../types.js'
 import { type Envelope, NEVER, isEnvelope } from './envelope.js'
 import type { Step, Store } from './pipeline.js'
-import { type TagMethods, type TaggedReads, latestMark, passMark, tagStateOf } from './tag-registry.js'
+import { type TagMethods, type TaggedReads, isTagRegistry, latestMark, passMark, tagStateOf } from './tag-registry.js'
 
 /**
  * The entry as its tags leave it (ARCHITECTURE.md §13): a tag invalidated at or after the
@@ -75,20 +75,18 @@ export const tagging: Step = (inner: Store, { engine, sync, config }): Store => 
     // The in-process registry says when its answers change (`version`): a hit keeps the last
     // answer for the same tags array (static tags are one array, stored by reference by
     // process-local engines) instead of looking every tag up again.
-    const registry = state as { readonly version?: number }
     let seenTags: readonly string[] | undefined
     let seenVersion = -1
     let seenState: TagState | undefined
-    const readSync =
-      typeof registry.version === 'number'
-        ? (tags: readonly string[]): TagState => {
-            if (tags === seenTags && registry.version === seenVersion) return seenState!
-            seenVersion = registry.version!
-            seenState = state.readTags(tags) as TagState
-            seenTags = tags
-            return seenState
-          }
-        : (tags: readonly string[]): TagState => state.readTags(tags) as TagState
+    const readSync = isTagRegistry(state)
+      ? (tags: readonly string[]): TagState => {
+          if (tags === seenTags && state.version === seenVersion) return seenState!
+          seenVersion = state.version
+          seenState = state.readTags(tags)
+          seenTags = tags
+          return seenState
+        }
+      : (tags: readonly string[]): TagState => state.readTags(tags) as TagState
     return {
       get(key) {
         const stored = inner.get(key)
