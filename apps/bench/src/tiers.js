@@ -4,6 +4,10 @@
 //    `l1` in front of Redis, plain `acache` on Redis, raw ioredis GET + decode, and bentocache
 //    (L1 + Redis + its bus; Redis only). Targets: L1 hit ≥ 0.9× mcache and ≥ 10× bentocache's
 //    L1+Redis hit; plain Redis hit ≥ 0.9× raw and ahead of bentocache's Redis-only hit.
+//    Both sides of the L1 comparison are the same async function, so both callers get a promise
+//    per call: mcache's is one `Promise.resolve` of the hit; an L1 hit is a read of the same
+//    memory engine plus the coherence check (a flag), and whatever the pipeline adds for an
+//    async engine (the engine's `get` must return a promise; `getNow` reads L1 inline).
 // 2. Invalidation latency, A's write → B's L1 miss, over 1,000 writes (p50, p99; target
 //    p99 ≤ 5 ms), and the two transports measured raw: client tracking (what l1 uses) against a
 //    pub/sub message sent after each write (what a bus does), with the write throughput of each.

@@ -143,6 +143,62 @@ describe('invalidateTags and expireTags on process-local engines', () => {
     }
   })
 
+  it('same millisecond, frozen clock: an entry whose run started in the mark\'s millisecond is never served', async () => {
+    const T = 2_000_000
+    vi.useFakeTimers({ now: T, toFake: ['Date'] })
+    try {
+      const t = uid()
+      let runs = 0
+      const f = mcache({ namespace: uid(), tags: [t] })(() => ++runs)
+      expect(f()).toBe(1)
+      await invalidateTags([t]) // marked at T, the entry's own millisecond: dropped
+      expect(f()).toBe(2)
+      // Created at T too, and the clock cannot be waited for: conservatively a miss again.
+      expect(f()).toBe(3)
+      vi.setSystemTime(T + 1)
+      expect(f()).toBe(4) // still created at T
+      expect(f()).toBe(4) // created at T + 1: after the mark, kept
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('same millisecond, moving clock: the miss after a mark waits for the next millisecond, so the run is kept', async () => {
+    let now = 3_000_000
+    let readsLeft = Number.POSITIVE_INFINITY
+    // An injected clock: it stays put until `readsLeft` more reads, then moves on by 1 ms.
+    const spy = vi.spyOn(Date, 'now').mockImplementation(() => {
+      if (--readsLeft <= 0) {
+        readsLeft = Number.POSITIVE_INFINITY
+        now++
+      }
+      return now
+    })
+    try {
+      const t = uid()
+      let runs = 0
+      const sync = mcache({ namespace: uid(), tags: [t] })(() => ++runs)
+      const async = acache({ namespace: uid(), tags: [t] })(async () => ++runs)
+      expect(sync()).toBe(1)
+      expect(await async()).toBe(2)
+      await invalidateTags([t]) // both entries were created in the mark's millisecond
+      readsLeft = 50
+      const mark = now
+      expect(sync()).toBe(3) // dropped; the miss waited for the next millisecond, then ran
+      expect(now).toBe(mark + 1)
+      expect(sync()).toBe(3) // its entry is newer than the mark
+      expect(await async()).toBe(4)
+      expect(await async()).toBe(4)
+      await invalidateTags([t]) // again in the entries' millisecond, on the async engine this time
+      readsLeft = 50
+      expect(await async()).toBe(5)
+      expect(now).toBe(mark + 2)
+      expect(await async()).toBe(5)
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
   it('a run that started before invalidateTags and finished after it is not kept', async () => {
     const t = uid()
     let runs = 0
@@ -203,6 +259,32 @@ describe('the in-process tag registry', () => {
     r.markTags(['a'], 'invalidate', 5)
     expect(r.readTags(['a', 'b', 'c'])).toEqual({ invalidatedAt: 20, expiredAt: 15 })
     expect(r.readTags(['a'])).toEqual({ invalidatedAt: 10, expiredAt: 0 })
+  })
+
+  it('moves its version on every mark (sync hits keep the last answer only while it holds)', () => {
+    const r = createTagRegistry()
+    const v0 = r.version
+    r.markTags(['a'], 'invalidate', 10)
+    expect(r.version).toBeGreaterThan(v0)
+    const v1 = r.version
+    r.readTags(['a'])
+    r.keepTags(1000)
+    expect(r.version).toBe(v1)
+    r.markTags(['a'], 'expire', 10)
+    expect(r.version).toBeGreaterThan(v1)
+  })
+
+  it('a sync hit with static tags sees a mark made after the last hit', async () => {
+    const t = uid()
+    let runs = 0
+    const f = mcache({ namespace: uid(), tags: [t, `${t}:b`, `${t}:c`] })(() => ++runs)
+    expect(f()).toBe(1)
+    expect(f()).toBe(1) // the registry's answer is now kept
+    await invalidateTags([`${t}:c`])
+    expect(f()).toBe(2)
+    expect(f()).toBe(2)
+    await expireTags([`${t}:b`]) // no stale window: a miss
+    expect(f()).toBe(3)
   })
 
   it('is bounded: records outlive the longest entry lifetime, then are swept', () => {

@@ -202,7 +202,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     name: ENGINE_NAME,
     capabilities: REDIS_CAPABILITIES,
     prefix,
-    ...redisTagMethods({ client, keyPrefix: resolved.keyPrefix, run, send }),
+    ...redisTagMethods({ client, keyPrefix: resolved.keyPrefix, run, send, entryPrefix: prefix, decode: decodeReply, sharded: resolved.kind === 'cluster' }),
     get client() {
       return conn.client
     },

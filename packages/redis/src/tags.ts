@@ -1,4 +1,5 @@
-import type { AsyncTagMethods, TagMark, TagState } from '@twat-cache/core'
+import type { AsyncTagMethods, TagMark, TagState, TaggedReads } from '@twat-cache/core'
+import type { Buffer } from 'node:buffer'
 import type { Redis } from 'ioredis'
 
 /*
@@ -54,28 +55,61 @@ export interface TagContext {
   run<T>(command: string, op: () => Promise<T>): Promise<T>
   /** The engine's sender (auto-pipelines while other commands are in flight, unless `direct`). */
   send<T>(command: () => Promise<T>, direct?: boolean): Promise<T>
+  /** The prefix of the engine's entry keys, and how it decodes one (`MISS` for `null`). */
+  readonly entryPrefix: string
+  decode(bytes: Buffer | null): unknown
+  /** A Cluster: entries and tag state live in different slots, so one command cannot read both. */
+  readonly sharded: boolean
 }
 
-export function redisTagMethods({ client, keyPrefix, run, send }: TagContext): AsyncTagMethods {
+/** The tag state in MGET replies `from` on (`<invalidatedAt>:<expiredAt>` or null each). */
+function stateOf(replies: readonly (string | Buffer | null)[], from: number): TagState {
+  let invalidatedAt = 0
+  let expiredAt = 0
+  for (let i = from; i < replies.length; i++) {
+    const reply = replies[i]
+    if (reply === null || reply === undefined) continue
+    const text = typeof reply === 'string' ? reply : reply.toString('latin1')
+    const colon = text.indexOf(':')
+    invalidatedAt = Math.max(invalidatedAt, Number(text.slice(0, colon)) || 0)
+    expiredAt = Math.max(expiredAt, Number(text.slice(colon + 1)) || 0)
+  }
+  return invalidatedAt === 0 && expiredAt === 0 ? NONE : { invalidatedAt, expiredAt }
+}
+
+export function redisTagMethods({ client, keyPrefix, run, send, entryPrefix, decode, sharded }: TagContext): AsyncTagMethods & Partial<TaggedReads> {
   const space = keyPrefix + TAG_SPACE
   const horizonKey = `${space}horizon`
   const tagKey = (tag: string) => `${space}t:${tag}`
+  // A function's static tags are one array: their keys are built once, not on every hit.
+  let keysOf: readonly string[] | undefined
+  let tagKeys: string[] = []
+  const keysFor = (tags: readonly string[]): string[] => {
+    if (tags !== keysOf) {
+      tagKeys = tags.map(tagKey)
+      keysOf = tags
+    }
+    return tagKeys
+  }
+  // The entry and its tags in one MGET: one command, one reply, so a tagged hit costs what an
+  // untagged one does plus a few bytes (measured on loopback, one caller: GET alone ~16k/s,
+  // GET + MGET sent together ~8k/s (two replies, two wake-ups), one MGET ~12k/s, one EVALSHA
+  // doing both ~10k/s). On a Cluster they are in different slots, so the step sends both.
+  const combined: Partial<TaggedReads> = sharded
+    ? {}
+    : {
+        getWithTags(key, tags) {
+          const keys = [entryPrefix + key, ...keysFor(tags)]
+          return run('MGET', () => send(() => client.mgetBuffer(keys))).then((replies) => [decode(replies[0] ?? null), stateOf(replies, 1)] as const)
+        },
+      }
   return {
+    ...combined,
     readTags(tags) {
       if (tags.length === 0) return Promise.resolve(NONE)
       // Direct: auto-pipelining would defer it to setImmediate, after the entry's GET it is sent
       // with, making a tagged hit two round trips instead of one.
-      return run('MGET', () => send(() => client.mget(tags.map(tagKey)), true)).then((replies) => {
-        let invalidatedAt = 0
-        let expiredAt = 0
-        for (const reply of replies) {
-          if (reply === null) continue
-          const colon = reply.indexOf(':')
-          invalidatedAt = Math.max(invalidatedAt, Number(reply.slice(0, colon)) || 0)
-          expiredAt = Math.max(expiredAt, Number(reply.slice(colon + 1)) || 0)
-        }
-        return invalidatedAt === 0 && expiredAt === 0 ? NONE : { invalidatedAt, expiredAt }
-      })
+      return run('MGET', () => send(() => client.mget(keysFor(tags)), true)).then((replies) => stateOf(replies, 0))
     },
     markTags(tags: readonly string[], kind: TagMark, at: number) {
       const args = kind === 'invalidate' ? [at, 0] : [0, at]

@@ -2,7 +2,7 @@
  * l1 coherence and lock leases across real processes on a real redis-server (standalone and a
  * one-node Cluster): each child is a bundled process driven over stdin (fixtures/tier-child.ts).
  */
-import { type TieredEngine, acache, resetWarnings, ucache } from '@twat-cache/core'
+import { MISS, type TieredEngine, acache, createTieredEngine, resetWarnings, ucache } from '@twat-cache/core'
 import { Redis } from 'ioredis'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createRedisEngine } from '../src/engine.js'
@@ -120,6 +120,23 @@ describe.skipIf(skip !== undefined)('l1 on Redis, two processes', () => {
     } finally {
       await other.close()
       await user.engine.close()
+    }
+  })
+
+  it('getNow answers an L1 hit inline (no promise); another process’s write makes it a MISS within the bound', async () => {
+    const redis = { url: server.url }
+    const tiered = createTieredEngine(createRedisEngine({ namespace: 'now', redis }), { maxsize: 10 })
+    const other = createRedisEngine({ namespace: 'now', redis })
+    try {
+      await tiered.set('k', 'v1')
+      // The watch goes live on first use; until then L1 is neither read nor filled.
+      await within(1000, async () => (await tiered.get('k')) === 'v1' && tiered.getNow('k') === 'v1')
+      await other.set('k', 'v2')
+      await within(100, async () => tiered.getNow('k') === MISS)
+      expect(await tiered.get('k')).toBe('v2')
+    } finally {
+      await other.close()
+      await tiered.close()
     }
   })
 

@@ -108,4 +108,21 @@ describe.skipIf(skip !== undefined)('Cluster', () => {
       await user.engine.close()
     }
   })
+
+  it('static tags: the entry and its tag state are read by two commands (different slots), no CROSSSLOT', async () => {
+    const cluster = [{ host: node.host, port: node.port }]
+    let runs = 0
+    const user = acache({ engine: 'redis', namespace: 'clu-static', redis: { cluster }, tags: ['clu-static:a', 'clu-static:b'] })(async (id: number) => ({ id, run: ++runs }))
+    const invalidator = createRedisEngine({ namespace: 'elsewhere', redis: { cluster } })
+    try {
+      expect('getWithTags' in user.engine).toBe(false)
+      for (let id = 0; id < 5; id++) await user(id)
+      for (let id = 0; id < 5; id++) expect((await user(id)).run).toBe(id + 1)
+      await invalidateTags(['clu-static:b'], { engine: invalidator })
+      for (let id = 0; id < 5; id++) expect((await user(id)).run).toBe(id + 6)
+    } finally {
+      await invalidator.close()
+      await user.engine.close()
+    }
+  })
 })

@@ -5,7 +5,7 @@ import { createEngine } from '../registry.js'
 import type { Engine, TagMark } from '../types.js'
 import { isClosed } from './closed.js'
 import { trackedEngines } from './stats.js'
-import { type TagMethods, processTags, tagStateOf } from './tag-registry.js'
+import { type TagMethods, noteMark, processTags, tagStateOf } from './tag-registry.js'
 
 /** Options of `invalidateTags` and `expireTags`. */
 export interface TagsOptions {
@@ -34,19 +34,13 @@ function checkTags(what: string, tags: unknown): readonly string[] {
   return tags
 }
 
-/**
- * After a mark at `at`, wait for the clock to pass it (at most ~1 ms), so an entry this process
- * writes once the call resolved is created after the mark and not taken for an older one. A
- * frozen (fake) clock is not waited for.
- */
-function passMillisecond(at: number): void {
-  for (let i = 0; i < 1_000_000 && Date.now() <= at; i++);
-}
-
 async function mark(what: string, kind: TagMark, tags: unknown, options: TagsOptions | undefined): Promise<void> {
   const list = checkTags(what, tags)
   if (list.length === 0) return
   const at = Date.now()
+  // No wait for the clock to pass `at`: the tags step waits on a miss that follows a mark in
+  // the same millisecond (tag-registry.ts, `passMark`), so calls here cost O(tags) only.
+  noteMark(at)
   const given = options?.engine
   let opened: Engine | undefined
   let states: TagMethods[]
@@ -66,7 +60,6 @@ async function mark(what: string, kind: TagMark, tags: unknown, options: TagsOpt
   } finally {
     await opened?.close()
   }
-  passMillisecond(at)
 }
 
 /**

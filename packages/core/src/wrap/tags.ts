@@ -1,7 +1,7 @@
 import { MISS, type TagState } from '../types.js'
 import { type Envelope, NEVER, isEnvelope } from './envelope.js'
 import type { Step, Store } from './pipeline.js'
-import { type TagMethods, tagStateOf } from './tag-registry.js'
+import { type TagMethods, type TaggedReads, isTagRegistry, latestMark, passMark, tagStateOf } from './tag-registry.js'
 
 /**
  * The entry as its tags leave it (ARCHITECTURE.md §13): a tag invalidated at or after the
@@ -25,24 +25,42 @@ const sameTags = (a: readonly string[], b: readonly string[] | undefined): boole
 /** How long an envelope may be kept (ms): tag records must outlive it. */
 const lifetimeOf = (entry: Envelope): number => (entry.staleUntil >= NEVER ? Number.POSITIVE_INFINITY : entry.staleUntil - entry.createdAt)
 
+const newest = (state: TagState): number => Math.max(state.invalidatedAt, state.expiredAt)
+
 /**
  * The tags step, right above the engine: checks a tagged envelope against the tag state (one
  * batched read for all its tags) and tells the tag state how long tagged entries live. Entries
  * without tags pass through untouched (no extra read).
  *
- * With static tags on an async engine the tag read is sent together with the entry's read, so
- * a hit costs one round trip (on Redis both go out before either answer is awaited).
+ * With static tags on an async engine the tag read goes out with the entry's read, so a hit
+ * costs one round trip: one command where the engine offers `getWithTags` (redis: one `MGET`),
+ * else both requests sent before either answer is awaited.
+ *
+ * A miss, or an entry the tags drop or expire, is answered only once the clock has left the
+ * newest mark's millisecond (`passMark`, ≤ 1 ms and only right after a mark), so the run that
+ * follows is created after the mark instead of being dropped by it once more.
  */
 export const tagging: Step = (inner: Store, { engine, sync, config }): Store => {
   const state: TagMethods = tagStateOf(engine)
   const staticTags = Array.isArray(config.tags) && config.tags.length > 0 ? (config.tags as readonly string[]) : undefined
   let kept = 0
 
+  /** The entry under `s`; a changed entry means a run or a refresh follows. */
+  const apply = (stored: Envelope, s: TagState): unknown => {
+    const result = applyTagState(stored, s)
+    if (result !== stored) passMark(newest(s))
+    return result
+  }
   const check = (stored: unknown, known?: TagState): unknown => {
+    if (stored === MISS) {
+      passMark(latestMark())
+      if (known !== undefined) passMark(newest(known))
+      return MISS
+    }
     if (!isEnvelope(stored) || stored.tags === undefined) return stored
-    if (known !== undefined && sameTags(stored.tags, staticTags)) return applyTagState(stored, known)
+    if (known !== undefined && sameTags(stored.tags, staticTags)) return apply(stored, known)
     const read = state.readTags(stored.tags)
-    return sync ? applyTagState(stored, read as TagState) : Promise.resolve(read).then((s) => applyTagState(stored, s))
+    return sync ? apply(stored, read as TagState) : Promise.resolve(read).then((s) => apply(stored, s))
   }
   /** Notes a longer lifetime once per function (a write, so not on every set). */
   const keep = (value: unknown): unknown => {
@@ -54,20 +72,43 @@ export const tagging: Step = (inner: Store, { engine, sync, config }): Store => 
   }
 
   if (sync) {
+    // The in-process registry says when its answers change (`version`): a hit keeps the last
+    // answer for the same tags array (static tags are one array, stored by reference by
+    // process-local engines) instead of looking every tag up again.
+    let seenTags: readonly string[] | undefined
+    let seenVersion = -1
+    let seenState: TagState | undefined
+    const readSync = isTagRegistry(state)
+      ? (tags: readonly string[]): TagState => {
+          if (tags === seenTags && state.version === seenVersion) return seenState!
+          seenVersion = state.version
+          seenState = state.readTags(tags)
+          seenTags = tags
+          return seenState
+        }
+      : (tags: readonly string[]): TagState => state.readTags(tags) as TagState
     return {
-      get: (key) => check(inner.get(key)),
+      get(key) {
+        const stored = inner.get(key)
+        if (stored === MISS || !isEnvelope(stored) || stored.tags === undefined) return check(stored)
+        return apply(stored, readSync(stored.tags))
+      },
       set: (key, value, options) => {
         keep(value)
         return inner.set(key, value, options)
       },
     }
   }
+  const combined = staticTags !== undefined && inner === engine && typeof (engine as Partial<TaggedReads>).getWithTags === 'function' ? (engine as unknown as TaggedReads) : undefined
+  const settle = ([stored, known]: readonly [unknown, TagState]): unknown => check(stored, known)
   return {
-    get: async (key) => {
-      if (staticTags === undefined) return check(await inner.get(key))
-      const [stored, known] = await Promise.all([inner.get(key), state.readTags(staticTags)])
-      return check(stored, known as TagState)
-    },
+    get: combined
+      ? (key) => combined.getWithTags(key, staticTags!).then(settle)
+      : async (key) => {
+          if (staticTags === undefined) return check(await inner.get(key))
+          const [stored, known] = await Promise.all([inner.get(key), state.readTags(staticTags)])
+          return check(stored, known as TagState)
+        },
     set: async (key, value, options) => {
       await keep(value)
       return inner.set(key, value, options)

@@ -1,0 +1,77 @@
+/**
+ * Static tags on a real redis-server: a hit reads the entry and its tag state with one MGET
+ * (`getWithTags`), and marks by another engine (another process's view) still reach it.
+ */
+import { acache, invalidateTags, expireTags } from '@twat-cache/core'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createRedisEngine } from '../src/engine.js'
+import '../src/index.js'
+import { type RedisServer, redisSkipReason, startRedis } from './redis-server.js'
+
+const skip = redisSkipReason()
+if (skip) console.warn(`[redis tag tests] skipped: ${skip}`)
+
+describe.skipIf(skip !== undefined)('static tags on Redis', () => {
+  let server: RedisServer
+  let admin: Redis
+  beforeAll(async () => {
+    server = await startRedis()
+    admin = new Redis(server.url)
+  }, 30_000)
+  afterAll(async () => {
+    admin?.disconnect()
+    await server?.stop()
+  })
+
+  /** Calls of each command the server executed so far (INFO commandstats). */
+  const calls = async (): Promise<Record<string, number>> => {
+    const info = await admin.info('commandstats')
+    return Object.fromEntries([...info.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].map((m) => [m[1] as string, Number(m[2])]))
+  }
+
+  it('a hit is one MGET (entry and tag state), no GET', async () => {
+    let runs = 0
+    const f = acache({ engine: 'redis', namespace: 'one-mget', redis: { url: server.url }, tags: ['a', 'b', 'c'] })(async (id: number) => ({ id, run: ++runs }))
+    try {
+      expect(await f(1)).toEqual({ id: 1, run: 1 })
+      await admin.config('RESETSTAT')
+      for (let i = 0; i < 10; i++) expect(await f(1)).toEqual({ id: 1, run: 1 })
+      const after = await calls()
+      expect(after.mget).toBe(10)
+      expect(after.get ?? 0).toBe(0)
+    } finally {
+      await f.engine.close()
+    }
+  })
+
+  it('marks made elsewhere reach entries read by one MGET; a miss and a bare value are handled', async () => {
+    let runs = 0
+    const redis = { url: server.url }
+    const f = acache({ engine: 'redis', namespace: 'mget-marks', redis, ttl: '1h', staleWhileRevalidate: '1h', tags: ['user:9'] })(async (id: number) => `${id}:${++runs}`)
+    const other = createRedisEngine({ namespace: 'elsewhere', redis })
+    try {
+      expect(await f(1)).toBe('1:1')
+      expect(await f(1)).toBe('1:1')
+      await invalidateTags(['user:9'], { engine: other })
+      expect(await f(1)).toBe('1:2')
+      expect(await f(1)).toBe('1:2')
+      await expireTags(['user:9'], { engine: other })
+      expect(await f(1)).toBe('1:2') // stale once, refreshed in the background
+      await expect.poll(() => f(1)).toBe('1:3')
+      // A bare value under the key (written without these options) is a miss, then replaced.
+      const [key] = await keys(f.engine)
+      await f.engine.set(key!, 'bare')
+      expect(await f(1)).toBe('1:4')
+    } finally {
+      await other.close()
+      await f.engine.close()
+    }
+  })
+})
+
+async function keys(engine: { keys?: () => Iterable<string> | AsyncIterable<string> }): Promise<string[]> {
+  const list: string[] = []
+  for await (const k of engine.keys!()) list.push(k)
+  return list
+}
