@@ -235,7 +235,8 @@ export function entries(fn: AnyFunction, store: Store, context: StepContext): En
 
   // A fresh envelope: the common case, kept small enough to inline; the rest is `serveAged`.
   function serve(stored: unknown, key: string, self: unknown, args: unknown[]): unknown {
-    if (isEnvelope(stored) && Date.now() < stored.expiresAt) {
+    // Entries without a ttl never age: no clock read for them (tags-only and revalidate-only functions).
+    if (isEnvelope(stored) && (stored.expiresAt === NEVER || Date.now() < stored.expiresAt)) {
       counters.hits++
       if (listening()) emit(context, 'hit', key)
       return stored.value
