@@ -83,7 +83,7 @@ export { acache, bcache, fcache, mcache, ucache } from './wrap/wrappers.js'
 export { type NotModified, type PreviousEntry, notModified } from './wrap/freshness.js'
 export { type CacheInfo, type CacheStatsEntry, clearCache, getStats } from './wrap/stats.js'
 export { type TagsOptions, expireTags, invalidateTags } from './wrap/tags-api.js'
-export { createTagRegistry, type TaggedReads } from './wrap/tag-registry.js'
+export { createTagRegistry, newestMarks, type TaggedReads } from './wrap/tag-registry.js'
 export { CacheContext, type ScopedEngine, engineContext, getOrCreateEngine } from './context.js'
 export * from './selection/index.js'
 export {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type SyncTagMethods, type TagMark, type TagState, warnOnce } from '@twat-cache/core'
+import { type SyncTagMethods, type TagMark, type TagState, newestMarks, warnOnce } from '@twat-cache/core'
 import { fileVersion } from './file-format.js'
 import { lockedWrite } from './file-write.js'
 
@@ -37,7 +37,6 @@ interface TagFile {
   records: Map<string, TagRecord>
 }
 
-const ZERO: TagState = Object.freeze({ invalidatedAt: 0, expiredAt: 0 })
 const EMPTY = (): TagFile => ({ horizon: undefined, records: new Map() })
 
 /** `null` ("forever") wins over any number. */
@@ -109,17 +108,7 @@ export function flatCacheTagMethods(dir: string, secure: boolean, guard: () => v
   return {
     readTags(tags: readonly string[]): TagState {
       guard()
-      const { records } = current()
-      if (records.size === 0) return ZERO
-      let invalidatedAt = 0
-      let expiredAt = 0
-      for (const tag of tags) {
-        const record = records.get(tag)
-        if (record === undefined) continue
-        if (record.invalidatedAt > invalidatedAt) invalidatedAt = record.invalidatedAt
-        if (record.expiredAt > expiredAt) expiredAt = record.expiredAt
-      }
-      return invalidatedAt === 0 && expiredAt === 0 ? ZERO : { invalidatedAt, expiredAt }
+      return newestMarks(current().records, tags)
     },
 
     markTags(tags: readonly string[], kind: TagMark, at: number): void {

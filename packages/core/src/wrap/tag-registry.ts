@@ -30,6 +30,22 @@ export type TagRegistry = SyncTagMethods & {
 const registries = new WeakSet<object>()
 
 /** Whether `state` is a registry made here, whose `version` may be trusted. */
+/**
+ * The newest marks among `tags` in `records` (tag → its marks): what `readTags` answers for an
+ * engine that holds its tag records in a Map (the in-process registry, flat-cache's tags file).
+ */
+export function newestMarks(records: ReadonlyMap<string, TagState>, tags: readonly string[]): TagState {
+  let invalidatedAt = 0
+  let expiredAt = 0
+  for (const tag of tags) {
+    const record = records.get(tag)
+    if (record === undefined) continue
+    if (record.invalidatedAt > invalidatedAt) invalidatedAt = record.invalidatedAt
+    if (record.expiredAt > expiredAt) expiredAt = record.expiredAt
+  }
+  return invalidatedAt === 0 && expiredAt === 0 ? NO_TAG_STATE : { invalidatedAt, expiredAt }
+}
+
 export const isTagRegistry = (state: object): state is TagRegistry => registries.has(state)
 
 export function createTagRegistry(now: () => number = Date.now): TagRegistry {
@@ -49,17 +65,7 @@ export function createTagRegistry(now: () => number = Date.now): TagRegistry {
     get version() {
       return version
     },
-    readTags(tags) {
-      let invalidatedAt = 0
-      let expiredAt = 0
-      for (const tag of tags) {
-        const record = records.get(tag)
-        if (record === undefined) continue
-        if (record.invalidatedAt > invalidatedAt) invalidatedAt = record.invalidatedAt
-        if (record.expiredAt > expiredAt) expiredAt = record.expiredAt
-      }
-      return invalidatedAt === 0 && expiredAt === 0 ? NO_TAG_STATE : { invalidatedAt, expiredAt }
-    },
+    readTags: (tags) => newestMarks(records, tags),
     markTags(tags, kind, at) {
       version++
       const until = horizon === Number.POSITIVE_INFINITY ? horizon : now() + horizon
