@@ -122,6 +122,24 @@ describe('l1 and lock on sqlite, in one process', () => {
     await other.engine.close()
   })
 
+  it('with lock and hardTimeout, an L1 hit is answered from memory without a read of the tiered engine or a lease', async () => {
+    const f = bcache({ cacheDir, folderName: 'local', namespace: 'inline', l1: true, lock: { ttl: 60_000, wait: 8000 }, hardTimeout: 5000 })(async (n: number) => n * 2)
+    const tiered = f.engine as ReturnType<typeof createTieredEngine>
+    expect(await f(21)).toBe(42)
+    expect(tiered.l1.has('21')).toBe(true)
+    // Count what the call path asks of the tiered engine and of the SQLite lease from here on.
+    let reads = 0
+    let leases = 0
+    const get = tiered.get.bind(tiered)
+    tiered.get = (key: string) => (reads++, get(key))
+    const l2 = tiered.l2 as { acquire?: (...args: never[]) => unknown }
+    const acquire = l2.acquire?.bind(l2)
+    if (acquire) l2.acquire = (...args: never[]) => (leases++, acquire(...args))
+    for (let i = 0; i < 5; i++) expect(await f(21)).toBe(42)
+    expect({ reads, leases, hits: f.cacheInfo().hits }).toEqual({ reads: 0, leases: 0, hits: 5 })
+    await f.engine.close()
+  })
+
   it('lock on a sync function is a ConfigurationError', () => {
     expect(() => bcache({ engine: 'sqlite', cacheDir, lock: true })((n: number) => n)).toThrow(/lock: .* is a sync function.*make it async/)
   })
