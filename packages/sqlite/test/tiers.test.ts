@@ -122,8 +122,12 @@ describe('l1 and lock on sqlite, in one process', () => {
     await other.engine.close()
   })
 
-  it('with lock and hardTimeout, an L1 hit is answered from memory without a read of the tiered engine or a lease', async () => {
-    const f = bcache({ cacheDir, folderName: 'local', namespace: 'inline', l1: true, lock: { ttl: 60_000, wait: 8000 }, hardTimeout: 5000 })(async (n: number) => n * 2)
+  it.each([
+    ['bcache', bcache],
+    ['ucache', ucache],
+  ])('%s with lock and hardTimeout: an L1 hit is answered from memory without a read of the tiered engine or a lease', async (name, wrapper) => {
+    const options = { engine: 'sqlite', cacheDir, folderName: 'local', namespace: `inline-${name}`, l1: true, lock: { ttl: 60_000, wait: 8000 }, hardTimeout: 5000 } as const
+    const f = wrapper(options)(async (n: number) => n * 2)
     const tiered = f.engine as ReturnType<typeof createTieredEngine>
     expect(await f(21)).toBe(42)
     expect(tiered.l1.has('21')).toBe(true)

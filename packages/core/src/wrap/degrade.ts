@@ -61,7 +61,23 @@ export const degrading: Step = (inner: Store, { engine, sync }): Store => {
       return sync ? failed(error) : Promise.resolve(failed(error))
     }
   }
-  return { get: (key) => attempt(() => inner.get(key), MISS), set: (key, value, options) => attempt(() => inner.set(key, value, options), undefined) }
+  // An inline answer (an L1 hit) while the engine is not bypassed; a failure is a miss, which
+  // then takes the async lookup and its bookkeeping.
+  const getNow = inner.getNow?.bind(inner)
+  return {
+    get: (key) => attempt(() => inner.get(key), MISS),
+    getNow:
+      getNow &&
+      ((key) => {
+        if (h.bypass()) return MISS
+        try {
+          return getNow(key)
+        } catch {
+          return MISS
+        }
+      }),
+    set: (key, value, options) => attempt(() => inner.set(key, value, options), undefined),
+  }
 }
 
 /**

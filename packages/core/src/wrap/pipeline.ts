@@ -16,7 +16,7 @@ export interface Store {
   get(key: string): unknown
   /**
    * An async store's answer when it is known without waiting (an L1 hit), else `MISS`; never a
-   * promise. The tiered engine offers it; the lock and `hardTimeout` steps pass it through.
+   * promise. The tiered engine offers it; the lock, `hardTimeout` and ucache steps pass it through.
    */
   getNow?(key: string): unknown
   /** `options.ttl` is the engine's TTL for this entry (freshness keeps entries until `staleUntil`). */
