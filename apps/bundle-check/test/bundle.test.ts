@@ -12,7 +12,7 @@ import { BUILD_TIMEOUT_MS, ROOT, ensureBuilt, nodeBuiltinReferences } from './bu
  * ARCHITECTURE.md §11: a consumer importing only `mcache`, min+gzip. Issues 2 and 16 set 8 KB
  * before §12-§15 put freshness (stale windows, timeouts, revalidate), tags, cache events and
  * the options of `l1`/`lock` on every wrapper's path: measured 12,896 B with all of them (tier
- * and lock code itself stays out; only acache/bcache/fcache/ucache carry it), 13,351 B after
+ * and lock code itself stays out; only acache/bcache/fcache/ucache carry it), 13,424 B after
  * the hit/miss speed work of the second 2026-12-03 session (then-based settle, inline L1 hits,
  * the tag step's cached answers). The budget (12,896 B plus ~7%) still catches growth.
  */
