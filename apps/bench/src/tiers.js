@@ -65,33 +65,31 @@ async function hits(h, lib, port) {
     const loop = h.compileLoop(step, true)
     return { name, call, run: (n, start) => loop(call, sets, n, start) }
   }
-  const MC = 'mcache hit (async f)'
-  const L1 = 'acache l1 → redis, L1 hit'
-  const BL1 = 'bentocache L1 + redis + bus'
-  const results = await h.race([contender(MC, calls.mcache), contender(L1, calls.l1), contender(BL1, calls.bentoL1)])
-  h.printRace('tiers: L1 hit in front of Redis, f(id, { a, b }) with a fresh object per call', results, {
-    baseline: MC,
-    compare: [BL1],
-    targets: { [L1]: { ok: (r, base) => h.pairedRatio(r, base) >= 0.9, text: '≥ 0.90× mcache' } },
-  })
-  const l1Row = results.find((r) => r.name === L1)
-  const bentoRow = results.find((r) => r.name === BL1)
-  h.recordTarget('L1 hit against bentocache L1 + Redis', '≥ 10×', `${h.pairedRatio(l1Row, bentoRow).toFixed(1)}×`, h.pairedRatio(l1Row, bentoRow) >= 10)
-  console.log(`L1 hit / bentocache L1+Redis hit: ${h.pairedRatio(l1Row, bentoRow).toFixed(1)}× (target ≥ 10×)`)
-
-  const RAW = 'raw ioredis GET + decode'
-  const PLAIN = 'acache redis (no l1) hit'
-  const BL2 = 'bentocache redis only'
-  const plain = await h.race([contender(RAW, calls.raw), contender(PLAIN, calls.plain), contender(BL2, calls.bentoL2)])
-  h.printRace('tiers: plain Redis hit, one caller, fresh options object per call', plain, {
-    baseline: RAW,
-    compare: [BL2],
-    targets: { [PLAIN]: { ok: (r, base) => h.pairedRatio(r, base) >= 0.9, text: '≥ 0.90× raw' } },
-  })
-  const p = plain.find((r) => r.name === PLAIN)
-  const b = plain.find((r) => r.name === BL2)
-  console.log(`plain Redis hit / bentocache Redis-only hit: ${h.pairedRatio(p, b).toFixed(2)}× (target > 1)`)
-  h.recordTarget('plain Redis hit against bentocache Redis-only', '> 1×', `${h.pairedRatio(p, b).toFixed(2)}×`, h.pairedRatio(p, b) > 1)
+  /** Race [baseline, ours, peer]: ours' target is against the baseline; ours against the peer is recorded too. */
+  const trio = async (title, [base, ours, peer], text, peerTarget) => {
+    const results = await h.race([base, ours, peer].map(([name, call]) => contender(name, call)))
+    h.printRace(title, results, {
+      baseline: base[0],
+      compare: [peer[0]],
+      targets: { [ours[0]]: { ok: (r, row) => h.pairedRatio(r, row) >= 0.9, text } },
+    })
+    const ratio = h.pairedRatio(results[1], results[2])
+    const label = `${ours[0]} against ${peer[0]}`
+    h.recordTarget(label, peerTarget.text, `${ratio.toFixed(2)}×`, peerTarget.ok(ratio))
+    console.log(`${label}: ${ratio.toFixed(2)}× (target ${peerTarget.text})`)
+  }
+  await trio(
+    'tiers: L1 hit in front of Redis, f(id, { a, b }) with a fresh object per call',
+    [['mcache hit (async f)', calls.mcache], ['acache l1 → redis, L1 hit', calls.l1], ['bentocache L1 + redis + bus', calls.bentoL1]],
+    '≥ 0.90× mcache',
+    { text: '≥ 10×', ok: (ratio) => ratio >= 10 },
+  )
+  await trio(
+    'tiers: plain Redis hit, one caller, fresh options object per call',
+    [['raw ioredis GET + decode', calls.raw], ['acache redis (no l1) hit', calls.plain], ['bentocache redis only', calls.bentoL2]],
+    '≥ 0.90× raw',
+    { text: '> 1×', ok: (ratio) => ratio > 1 },
+  )
   await Promise.all([calls.l1.engine.close(), calls.plain.engine.close(), bentoL1.disconnectAll(), bentoL2.disconnectAll(), raw.quit()])
 }
 

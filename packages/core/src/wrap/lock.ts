@@ -89,7 +89,7 @@ export function lockStep(lock: LockConfig, sleep: (ms: number) => Promise<void> 
     return {
       get: (key) => inner.get(key),
       // A hit needs no lease: an L1 hit is answered inline as without the lock.
-      getNow: inner.getNow && ((key) => inner.getNow!(key)),
+      getNow: inner.getNow?.bind(inner),
       claim(key) {
         return Promise.resolve(inner.get(key)).then((value) => (value === MISS ? shared(key) : value))
       },

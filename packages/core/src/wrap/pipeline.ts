@@ -146,13 +146,9 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
           release(key)
           return value
         }
-        return Promise.resolve(written).then(
-          () => (release(key), value),
-          (error: unknown) => {
-            release(key)
-            throw error
-          },
-        )
+        return Promise.resolve(written)
+          .finally(() => release(key))
+          .then(() => value)
       },
       (error: unknown) => {
         release(key)

@@ -42,7 +42,7 @@ export const hardTimeoutStep: Step = (inner: Store, { sync, config, name }): Sto
   const message = `the engine did not answer within '${name}''s hardTimeout (${ms} ms)`
   return {
     // An inline answer (an L1 hit) cannot hang.
-    getNow: inner.getNow && ((key) => inner.getNow!(key)),
+    getNow: inner.getNow?.bind(inner),
     get: (key) => deadline(inner.get(key) as PromiseLike<unknown>, ms, message),
     set: (key, value, options) => deadline(inner.set(key, value, options) as PromiseLike<unknown>, ms, message),
   }
