@@ -13,9 +13,10 @@ import {
 import { decodeValue, encodeValue } from '@twat-cache/core/node'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { type RedisClient, openConnection } from './connection.js'
+import { deadlines } from './deadlines.js'
 import { leaseMethods } from './lease.js'
 import { trackPrefix } from './tracking.js'
-import { type RedisConnectionOptions, type RedisEngineExtraOptions, resolveConnection } from './options.js'
+import { type RedisConnectionOptions, type RedisEngineExtraOptions, resolveConnection, withoutCommandTimer } from './options.js'
 import { redisTagMethods } from './tags.js'
 
 export const ENGINE_NAME = 'redis'
@@ -81,8 +82,10 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
   const prefix = `${resolved.keyPrefix}${encodeNamespace(namespace)}:`
   const pattern = `${escapeGlob(prefix)}*`
   const { scanCount, target } = resolved
-  const conn = openConnection(resolved)
+  const conn = openConnection(withoutCommandTimer(resolved))
   const client = conn.client as Redis // Cluster has the same key commands; `scan` is per node below
+  // Every command below goes through `timed` (the command timeout); `send` and `get` do it.
+  const { timed } = deadlines(resolved.commandTimeout)
   let hits = 0
   let misses = 0
 
@@ -123,7 +126,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
   function send<T>(command: () => Promise<T>, direct = false): Promise<T> {
     if (autoPipeline) clientOptions.enableAutoPipelining = !direct && pending > 0
     pending++
-    return command().then(settle, settleError)
+    return timed(command()).then(settle, settleError)
   }
   const onGetReply = (bytes: Buffer | null): unknown => {
     pending--
@@ -156,7 +159,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     for (const node of nodes) {
       let cursor = '0'
       do {
-        const [next, keys] = await node.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', scanCount)
+        const [next, keys] = await timed(node.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', scanCount))
         cursor = next.toString()
         if (keys.length > 0) yield keys
       } while (cursor !== '0')
@@ -166,9 +169,9 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
   async function unlinkAll(keys: Buffer[]): Promise<void> {
     if (resolved.kind === 'cluster') {
       // Multi-key UNLINK must stay within one hash slot in a cluster; one per key is pipelined.
-      await Promise.all(keys.map((k) => client.unlink(k)))
+      await timed(Promise.all(keys.map((k) => client.unlink(k))))
     } else {
-      await client.unlink(...keys)
+      await timed(client.unlink(...keys))
     }
   }
 
@@ -183,7 +186,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     let serverHits = 0
     let serverMisses = 0
     for (const node of nodes) {
-      const info = await node.info('stats')
+      const info = await timed(node.info('stats'))
       serverHits += Number(/keyspace_hits:(\d+)/.exec(info)?.[1] ?? 0)
       serverMisses += Number(/keyspace_misses:(\d+)/.exec(info)?.[1] ?? 0)
     }
@@ -212,7 +215,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
       if (client.status === 'ready' && !conn.closed) {
         if (autoPipeline) clientOptions.enableAutoPipelining = pending > 0
         pending++
-        return client.getBuffer(prefix + key).then(onGetReply, onGetError)
+        return timed(client.getBuffer(prefix + key)).then(onGetReply, onGetError)
       }
       return run('GET', () => send(() => client.getBuffer(prefix + key))).then(decodeReply)
     },
@@ -237,7 +240,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     readEntry(key) {
       const k = prefix + key
       // Sent back to back, so one round trip; PTTL is -1 without expiry, -2 when gone.
-      return run('GET', () => Promise.all([client.getBuffer(k), client.pttl(k)])).then(([bytes, pttl]) => {
+      return run('GET', () => timed(Promise.all([client.getBuffer(k), client.pttl(k)]))).then(([bytes, pttl]) => {
         const value = decodeReply(bytes)
         return value === MISS ? MISS : { value, expiresAt: pttl >= 0 ? Date.now() + pttl : undefined }
       })
@@ -247,7 +250,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
       return trackPrefix(trackedServers, prefix, listener, target)
     },
 
-    ...leaseMethods(client, prefix, run),
+    ...leaseMethods(client, prefix, run, send),
 
     has(key) {
       return run('EXISTS', () => send(() => client.exists(prefix + key))).then((n) => n > 0)

@@ -43,16 +43,21 @@ export interface LeaseMethods {
   release(key: string, token: string): Promise<void>
 }
 
-/** `run` is the engine's gate (connects first; failures become `EngineError`s). */
-export function leaseMethods(client: Redis, prefix: string, run: <T>(command: string, op: () => Promise<T>) => Promise<T>): LeaseMethods {
+/** `run` is the engine's gate (connects first; failures become `EngineError`s); `send` sends (and times) one command. */
+export function leaseMethods(
+  client: Redis,
+  prefix: string,
+  run: <T>(command: string, op: () => Promise<T>) => Promise<T>,
+  send: <T>(command: () => Promise<T>) => Promise<T>,
+): LeaseMethods {
   return {
     acquire(key, ttlMs) {
       const token = randomBytes(12).toString('base64url')
       const px = Math.max(1, Math.ceil(ttlMs))
-      return run('SET NX', () => client.set(lockKey(prefix + key), token, 'PX', px, 'NX')).then((reply) => (reply === 'OK' ? token : undefined))
+      return run('SET NX', () => send(() => client.set(lockKey(prefix + key), token, 'PX', px, 'NX'))).then((reply) => (reply === 'OK' ? token : undefined))
     },
     release(key, token) {
-      return run('EVAL', () => client.eval(RELEASE, 1, lockKey(prefix + key), token)).then(() => undefined)
+      return run('EVAL', () => send(() => client.eval(RELEASE, 1, lockKey(prefix + key), token))).then(() => undefined)
     },
   }
 }

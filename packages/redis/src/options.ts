@@ -124,6 +124,21 @@ export function resolveConnection(redis: unknown, engineOptions: unknown): Resol
   return { kind: 'standalone', target, keyPrefix, scanCount, connectTimeout, commandTimeout, redisOptions }
 }
 
+/**
+ * The same connection with ioredis' timer per command off: the engine times its own commands
+ * (deadlines.ts), which costs less on the hit path. The CLI inspector and the tracking
+ * subscriber keep ioredis' timer.
+ */
+export function withoutCommandTimer(resolved: ResolvedConnection): ResolvedConnection {
+  const drop = ({ commandTimeout: _, ...options }: RedisOptions): RedisOptions => options
+  const { clusterOptions } = resolved
+  return {
+    ...resolved,
+    redisOptions: drop(resolved.redisOptions),
+    ...(clusterOptions && { clusterOptions: { ...clusterOptions, redisOptions: drop(clusterOptions.redisOptions ?? {}) } }),
+  }
+}
+
 interface UrlParts {
   host?: string
   port?: number

@@ -11,7 +11,7 @@ import {
   registerEngine,
   selectEngine,
 } from '@twat-cache/core'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { type RedisEngine, type RedisEngineOptions, createRedisEngine } from '../src/engine.js'
 import { redisEngineDefinition } from '../src/index.js'
 import { freePort, redisSkipReason, startRedis } from './redis-server.js'
@@ -123,6 +123,30 @@ describe('connection failures are prompt EngineErrors naming the server', () => 
       expect(error).toBeInstanceOf(EngineError)
       expect(error.message).toContain(`127.0.0.1:${port}`)
       expect(ms).toBeLessThan(1500)
+    })
+  })
+
+  describe.skipIf(skip !== undefined)('a server that stops answering once connected (SIGSTOP)', () => {
+    const server = useRedis()
+
+    it('every command fails after commandTimeout with advice, and the engine works again once the server does', async () => {
+      const engine = make({ redis: { host: server.host, port: server.port, options: { commandTimeout: 300 } } })
+      await engine.set('k', 'before')
+      expect(await engine.get('k')).toBe('before')
+      process.kill(server.pid, 'SIGSTOP')
+      // Also when an expectation fails: a stopped server would hang the stop in afterAll.
+      onTestFinished(() => process.kill(server.pid, 'SIGCONT'))
+      const calls = { get: engine.get('k'), set: engine.set('k', 'during'), has: engine.has('k'), acquire: engine.acquire!('k', 1000) }
+      for (const [name, call] of Object.entries(calls)) {
+        const { error, ms } = await failure(call)
+        expect(error, name).toBeInstanceOf(EngineError)
+        expect(error.message, name).toMatch(new RegExp(`on ${server.host}:${server.port} failed: no reply within 300 ms: .*raise redis\\.options\\.commandTimeout`))
+        // Sent at once, so each fails between 300 and 375 ms after it was sent (plus a loaded machine's slack).
+        expect(ms, name).toBeLessThan(1000)
+      }
+      process.kill(server.pid, 'SIGCONT')
+      await engine.set('k', 'after')
+      expect(await engine.get('k')).toBe('after')
     })
   })
 
