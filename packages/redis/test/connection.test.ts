@@ -135,7 +135,9 @@ describe('connection failures are prompt EngineErrors naming the server', () => 
       expect(await engine.get('k')).toBe('before')
       process.kill(server.pid, 'SIGSTOP')
       // Also when an expectation fails: a stopped server would hang the stop in afterAll.
-      onTestFinished(() => process.kill(server.pid, 'SIGCONT'))
+      onTestFinished(() => {
+        process.kill(server.pid, 'SIGCONT')
+      })
       const calls = { get: engine.get('k'), set: engine.set('k', 'during'), has: engine.has('k'), acquire: engine.acquire!('k', 1000) }
       for (const [name, call] of Object.entries(calls)) {
         const { error, ms } = await failure(call)
