@@ -201,7 +201,7 @@ async function bench(h, lib, port) {
     contender(h, 'raw ioredis, engine client options', calls.rawEngineOptions, sequentialStep),
     contender(h, ENGINE, calls.engine, sequentialStep),
     contender(h, ACACHE, calls.cached, sequentialStep),
-  ])
+  ], { rounds: h.NETWORK_ROUNDS })
   // The second ratio column (against the engine alone) is what the wrapper adds.
   h.printRace(`redis: hit, one caller awaiting each call (${SETS} cached argument sets of f(id, {a, b}) → small object)`, hits, {
     baseline: RAW,

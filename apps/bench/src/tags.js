@@ -27,7 +27,7 @@ import { Cacheable } from 'cacheable'
 import { BentoCache, bentostore } from 'bentocache'
 import { memoryDriver } from 'bentocache/drivers/memory'
 import { redisDriver } from 'bentocache/drivers/redis'
-import { pairedRatio, printRace, race, recordTable, recordTarget } from './harness.js'
+import { pairedRatio, printRace, race, recordTable, recordTarget, NETWORK_ROUNDS } from './harness.js'
 import { SETS, checkSameResults, contender, f, fAsync, ratioTarget } from './hot-path.js'
 
 const TAGS = ['tenant:1', 'kind:f', 'version:3']
@@ -61,7 +61,7 @@ async function redisHits(url) {
     contender('acache redis, tags function', byFunction, true),
   ]
   await checkSameResults(contenders, true)
-  const results = await race(contenders)
+  const results = await race(contenders, { rounds: NETWORK_ROUNDS })
   printRace(`redis: async hit, ${SETS} cached argument sets, one caller`, results, {
     baseline: 'acache redis, no tags',
     targets: { 'acache redis, 3 static tags': ratioTarget('redis hit with 3 static tags (one round trip)', pairedRatio(results[1], results[0]), 0.9, 'no tags') },

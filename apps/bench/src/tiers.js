@@ -67,7 +67,7 @@ async function hits(h, lib, port) {
   }
   /** Race [baseline, ours, peer]: ours' target is against the baseline; ours against the peer is recorded too. */
   const trio = async (title, [base, ours, peer], text, peerTarget) => {
-    const results = await h.race([base, ours, peer].map(([name, call]) => contender(name, call)))
+    const results = await h.race([base, ours, peer].map(([name, call]) => contender(name, call)), { rounds: h.NETWORK_ROUNDS })
     h.printRace(title, results, {
       baseline: base[0],
       compare: [peer[0]],
