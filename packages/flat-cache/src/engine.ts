@@ -15,7 +15,8 @@ import {
   warnOnce,
 } from '@twat-cache/core'
 import { type EncodeOptions, decodeValue, encodeValue, resolveCacheDir } from '@twat-cache/core/node'
-import { type FileStore, acquireStore, releaseStore } from './file-store.js'
+import type { FileStore } from './file-store.js'
+import { acquireStore, releaseStore } from './stores.js'
 import { type FlatCacheEngineOptions, parseFlatCacheOptions } from './options.js'
 import { flatCacheTagMethods } from './tags.js'
 

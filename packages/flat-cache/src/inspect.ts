@@ -9,7 +9,7 @@ import { basename, dirname } from 'node:path'
 import { type EntryInfo, inspectEntry } from '@twat-cache/core/node'
 import { cacheFileName } from './engine.js'
 import { type FileItem, isFileItem } from './file-format.js'
-import { acquireStore, releaseStore } from './file-store.js'
+import { acquireStore, releaseStore } from './stores.js'
 
 /** The folder's tag state (tags.ts): part of a cache folder, but not a namespace file. */
 export { TAGS_FILE } from './tags.js'

@@ -8,7 +8,7 @@ import { FlatCache } from 'flat-cache'
 import { bundleChild } from './fixtures/bundle.js'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type FlatCacheEngine, type FlatCacheEngineInput, cacheFileName, createFlatCacheEngine } from '../src/engine.js'
-import { openStoreCount } from '../src/file-store.js'
+import { openStoreCount } from '../src/stores.js'
 
 const run = promisify(execFile)
 const base = mkdtempSync(join(tmpdir(), 'twat-flat-'))
