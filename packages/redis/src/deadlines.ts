@@ -16,13 +16,17 @@ export interface Deadlines {
 
 /** Ticks per timeout: the timeout fires at most a quarter late. */
 const TICKS = 4
+/** The longest delay a timer takes (~24.8 days; Node fires longer ones after 1 ms). */
+const MAX_DELAY = 2 ** 31 - 1
 
 interface Waiting {
   readonly tick: number
   readonly reject: (error: Error) => void
 }
 
+/** `timeoutMs` of `Infinity` (or anything a timer cannot wait for) times nothing. */
 export function deadlines(timeoutMs: number): Deadlines {
+  if (!(timeoutMs / TICKS <= MAX_DELAY)) return { timed: (reply) => reply }
   const waiting = new Set<Waiting>()
   let tick = 0
   let timer: ReturnType<typeof setInterval> | undefined

@@ -71,4 +71,14 @@ describe('deadlines', () => {
     await vi.advanceTimersByTimeAsync(250)
     expect(vi.getTimerCount()).toBe(0)
   })
+
+  it('times nothing with an infinite timeout (a timer cannot wait that long)', async () => {
+    const { timed } = deadlines(Number.POSITIVE_INFINITY)
+    const reply = pending<number>()
+    let outcome: unknown
+    timed(reply.promise).catch((error: unknown) => (outcome = error))
+    expect(vi.getTimerCount()).toBe(0)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(outcome).toBeUndefined()
+  })
 })
