@@ -1,6 +1,7 @@
 /**
- * Static tags on a real redis-server: a hit reads the entry and its tag state with one MGET
- * (`getWithTags`), and marks by another engine (another process's view) still reach it.
+ * Tags on a real redis-server: a hit reads the entry and its tag state with one MGET
+ * (`getWithTags`) for static tags, and for a tags function once this process saw the key's
+ * tags; marks by another engine (another process's view) still reach it.
  */
 import { acache, invalidateTags, expireTags } from '@twat-cache/core'
 import { Redis } from 'ioredis'
@@ -41,6 +42,49 @@ describe.skipIf(skip !== undefined)('static tags on Redis', () => {
       expect(after.mget).toBe(10)
       expect(after.get ?? 0).toBe(0)
     } finally {
+      await f.engine.close()
+    }
+  })
+
+  it('a tags function: a key whose tags this process saw is one MGET; changed tags are read after the entry', async () => {
+    let runs = 0
+    const redis = { url: server.url }
+    const tagsOf = (value: { owner: number }) => [`owner:${value.owner}`]
+    const f = acache({ engine: 'redis', namespace: 'fn-tags', redis, tags: tagsOf })(async (id: number) => ({ id, owner: id % 3, run: ++runs }))
+    // A process that never read these keys: its first hit of each takes the two reads.
+    const g = acache({ engine: 'redis', namespace: 'fn-tags', redis, tags: tagsOf })(async (id: number) => ({ id, owner: -1, run: -1 }))
+    const other = createRedisEngine({ namespace: 'elsewhere', redis })
+    try {
+      expect(await f(1)).toEqual({ id: 1, owner: 1, run: 1 })
+      await admin.config('RESETSTAT')
+      for (let i = 0; i < 10; i++) expect(await f(1)).toEqual({ id: 1, owner: 1, run: 1 })
+      let seen = await calls()
+      expect(seen.mget).toBe(10)
+      expect(seen.get ?? 0).toBe(0)
+
+      await admin.config('RESETSTAT')
+      expect(await g(1)).toEqual({ id: 1, owner: 1, run: 1 })
+      expect(await g(1)).toEqual({ id: 1, owner: 1, run: 1 })
+      seen = await calls()
+      expect([seen.get, seen.mget]).toEqual([1, 2])
+
+      // Another writer stores the entry with other tags: the remembered tags no longer match, so
+      // the hit reads the new tags' state too, and an invalidation of the new tag reaches it.
+      await g.engine.set((await keys(g.engine))[0]!, await (async () => {
+        const stored = await f.engine.get((await keys(f.engine))[0]!)
+        return { ...(stored as object), tags: ['owner:moved'] }
+      })())
+      expect(await f(1)).toEqual({ id: 1, owner: 1, run: 1 })
+      await invalidateTags(['owner:moved'], { engine: other })
+      expect(await f(1)).toEqual({ id: 1, owner: 1, run: 2 })
+      // The old tag no longer concerns it; the new run's tag does.
+      await invalidateTags(['owner:moved'], { engine: other })
+      expect(await f(1)).toEqual({ id: 1, owner: 1, run: 2 })
+      await invalidateTags(['owner:1'], { engine: other })
+      expect(await f(1)).toEqual({ id: 1, owner: 1, run: 3 })
+    } finally {
+      await other.close()
+      await g.engine.close()
       await f.engine.close()
     }
   })

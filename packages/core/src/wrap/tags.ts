@@ -34,7 +34,9 @@ const newest = (state: TagState): number => Math.max(state.invalidatedAt, state.
  *
  * With static tags on an async engine the tag read goes out with the entry's read, so a hit
  * costs one round trip: one command where the engine offers `getWithTags` (redis: one `MGET`),
- * else both requests sent before either answer is awaited.
+ * else both requests sent before either answer is awaited. With a tags function the same holds
+ * for keys whose tags this process has seen (it remembers them for up to `maxsize`, at most
+ * 10,000, keys); another key's hit reads its tags' state after the entry.
  *
  * A miss, or an entry the tags drop or expire, is answered only once the clock has left the
  * newest mark's millisecond (`passMark`, ≤ 1 ms and only right after a mark), so the run that
@@ -51,14 +53,15 @@ export const tagging: Step = (inner: Store, { engine, sync, config }): Store => 
     if (result !== stored) passMark(newest(s))
     return result
   }
-  const check = (stored: unknown, known?: TagState): unknown => {
+  /** `known`: the state of `knownTags`, read with the entry; used if they are the entry's tags. */
+  const check = (stored: unknown, known?: TagState, knownTags?: readonly string[]): unknown => {
     if (stored === MISS) {
       passMark(latestMark())
       if (known !== undefined) passMark(newest(known))
       return MISS
     }
     if (!isEnvelope(stored) || stored.tags === undefined) return stored
-    if (known !== undefined && sameTags(stored.tags, staticTags)) return apply(stored, known)
+    if (known !== undefined && sameTags(stored.tags, knownTags)) return apply(stored, known)
     const read = state.readTags(stored.tags)
     return sync ? apply(stored, read as TagState) : Promise.resolve(read).then((s) => apply(stored, s))
   }
@@ -99,19 +102,50 @@ export const tagging: Step = (inner: Store, { engine, sync, config }): Store => 
       },
     }
   }
-  const combined = staticTags !== undefined && inner === engine && typeof (engine as Partial<TaggedReads>).getWithTags === 'function' ? (engine as unknown as TaggedReads) : undefined
-  const settle = ([stored, known]: readonly [unknown, TagState]): unknown => check(stored, known)
+  // The entry and the state of `tags` in one round trip: one command where the engine offers
+  // `getWithTags` (redis: one MGET), else both requests sent before either answer is awaited.
+  const combined = inner === engine && typeof (engine as Partial<TaggedReads>).getWithTags === 'function' ? (engine as unknown as TaggedReads) : undefined
+  const withTags = combined
+    ? (key: string, tags: readonly string[]) => combined.getWithTags(key, tags)
+    : (key: string, tags: readonly string[]) => Promise.all([inner.get(key), state.readTags(tags)]) as Promise<readonly [unknown, TagState]>
+  // A tags function: an entry's tags are known only once it is read. Keys whose tags this
+  // process saw (written or read here) are read with those tags' state in one round trip; if
+  // the entry's tags changed since, the state of its new tags is read after it. Not for tag
+  // state kept in this process, which costs no round trip.
+  const hints = staticTags === undefined && !isTagRegistry(state) ? recentTags(Math.min(config.maxsize, MAX_HINTS)) : undefined
+  const set: Store['set'] = async (key, value, options) => {
+    await keep(value)
+    if (hints !== undefined && isEnvelope(value) && value.tags !== undefined) hints.note(key, value.tags)
+    return inner.set(key, value, options)
+  }
+  if (staticTags !== undefined) {
+    const settle = ([stored, known]: readonly [unknown, TagState]): unknown => check(stored, known, staticTags)
+    return { get: (key) => withTags(key, staticTags).then(settle), set }
+  }
   return {
-    get: combined
-      ? (key) => combined.getWithTags(key, staticTags!).then(settle)
-      : async (key) => {
-          if (staticTags === undefined) return check(await inner.get(key))
-          const [stored, known] = await Promise.all([inner.get(key), state.readTags(staticTags)])
-          return check(stored, known as TagState)
-        },
-    set: async (key, value, options) => {
-      await keep(value)
-      return inner.set(key, value, options)
+    async get(key) {
+      const tags = hints?.get(key)
+      const [stored, known] = tags === undefined ? [await inner.get(key), undefined] : await withTags(key, tags)
+      if (hints !== undefined && isEnvelope(stored) && stored.tags !== undefined) hints.note(key, stored.tags)
+      return check(stored, known, tags)
+    },
+    set,
+  }
+}
+
+/** Keys whose tags a tags function's step remembers, at most (ten thousand keys' tags: ~1 MB). */
+const MAX_HINTS = 10_000
+
+/** The tags of the `max` keys seen last (the oldest key is forgotten first). */
+function recentTags(max: number) {
+  const seen = new Map<string, readonly string[]>()
+  return {
+    get: (key: string): readonly string[] | undefined => seen.get(key),
+    note(key: string, tags: readonly string[]): void {
+      if (sameTags(tags, seen.get(key))) return
+      seen.delete(key)
+      seen.set(key, tags)
+      if (seen.size > max) seen.delete(seen.keys().next().value!)
     },
   }
 }
