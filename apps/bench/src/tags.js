@@ -5,8 +5,9 @@
 //   memory (the tag check is one read of the in-process registry, kept while no mark moved it),
 //   ≥ 0.9× on redis. On redis the entry and its static tags' state are one MGET (static tags are
 //   known before the entry is read), so a tagged hit is one command and one round trip; a tags
-//   *function* can only be read from the stored entry, so its hits take two (measured too,
-//   without a target). The tagged function stores an envelope (value, times, tags) where the
+//   *function*'s tags are known from the stored entry, so a hit is one MGET only for keys whose
+//   tags this process already saw (all of them here, after the fill; measured too, without a
+//   target). The tagged function stores an envelope (value, times, tags) where the
 //   untagged one stores the bare value: reading it (the freshness stage) is part of the cost.
 // - `invalidateTags` with 100,000 tagged entries stored against 100, on memory, sqlite and redis,
 //   beside bentocache (`deleteByTag`; memory and redis: its sqlite store needs knex or kysely)
