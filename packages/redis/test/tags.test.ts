@@ -89,6 +89,22 @@ describe.skipIf(skip !== undefined)('static tags on Redis', () => {
     }
   })
 
+  it('a tags function remembers the tags of at most `maxsize` keys: the oldest key is read in two steps again', async () => {
+    const f = acache({ engine: 'redis', namespace: 'fn-tags-bound', redis: { url: server.url }, maxsize: 2, tags: (v: number) => [`n:${v}`] })(
+      async (id: number) => id,
+    )
+    try {
+      for (const id of [1, 2, 3]) await f(id)
+      await admin.config('RESETSTAT')
+      // 2 and 3 are remembered: one MGET each. 1 was forgotten when 3 was written: GET, then MGET.
+      for (const id of [3, 2, 1]) expect(await f(id)).toBe(id)
+      const seen = await calls()
+      expect([seen.get ?? 0, seen.mget]).toEqual([1, 3])
+    } finally {
+      await f.engine.close()
+    }
+  })
+
   it('marks made elsewhere reach entries read by one MGET; a miss and a bare value are handled', async () => {
     let runs = 0
     const redis = { url: server.url }
