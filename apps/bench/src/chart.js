@@ -17,6 +17,9 @@ const LEGEND = [
 ]
 
 /** ops/s as '1.23 M', '456.7 k' or '89'. */
+/** `(0.84–0.91)`: an interval of ratios, as printed (harness.js `medianInterval`). */
+export const fmtInterval = ([low, high]) => `(${low.toFixed(2)}–${high.toFixed(2)})`
+
 export const fmtOps = (ops) => (ops >= 1e6 ? `${(ops / 1e6).toFixed(2)} M` : ops >= 1e3 ? `${(ops / 1e3).toFixed(1)} k` : ops.toFixed(0))
 
 const esc = (text) => String(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')

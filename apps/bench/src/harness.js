@@ -14,9 +14,11 @@
 //   agree there, except that parallel GC threads count in CPU time).
 // - Every loop returns a checksum that is printed at the end, so no call can be eliminated.
 
+import { fmtInterval } from './chart.js'
+
 /** Defaults; override with BENCH_ROUNDS / BENCH_MIN_MS for a quick or a careful run. */
-export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
-export const MIN_MS = Number(process.env.BENCH_MIN_MS ?? 200)
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15)
+export const MIN_MS = Number(process.env.BENCH_MIN_MS ?? 100)
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 300)
 /**
  * Rounds for races whose calls wait on a Redis round trip: on a shared machine a round trip
@@ -95,6 +97,31 @@ export function pairedRatio(a, b) {
   return median(a.rounds.map((ops, i) => ops / b.rounds[i]))
 }
 
+/**
+ * Where the median of `values` lies with at least 90% confidence, from the values alone (order
+ * statistics, no assumption about their distribution): `[k-th smallest, k-th largest]` for the
+ * largest k with P(Binomial(n, ½) < k) ≤ 5%. With 7 rounds that is the whole range; with 15, the
+ * 4th to the 12th. A target inside the interval is within the noise of the run.
+ */
+export function medianInterval(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const n = sorted.length
+  let k = 0
+  let below = 0
+  let term = 2 ** -n // P(Binomial(n, ½) = k)
+  while (k < n / 2 && below + term <= 0.05) {
+    below += term
+    term = (term * (n - k)) / (k + 1)
+    k++
+  }
+  return k === 0 ? [sorted[0], sorted[n - 1]] : [sorted[k - 1], sorted[n - k]]
+}
+
+/** {@link medianInterval} of `a`'s per-round ratios to `b` (what {@link pairedRatio} is the median of). */
+export function pairedInterval(a, b) {
+  return medianInterval(a.rounds.map((ops, i) => ops / b.rounds[i]))
+}
+
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
@@ -147,16 +174,19 @@ export function printRace(heading, results, { baseline, compare = [], targets = 
   const rows = []
   for (const r of results) {
     const ratios = Object.fromEntries(bases.map((b) => [b, pairedRatio(r, byName[b])]))
-    const ratioText = bases.map((b) => `${ratios[b].toFixed(2)}× ${b}`).join('  ')
+    // Against the baseline, also where its median lies (≥ 90%): the noise of this comparison.
+    const interval = byName[baseline] && r.name !== baseline ? pairedInterval(r, byName[baseline]) : undefined
+    const ratioText = bases.map((b) => `${ratios[b].toFixed(2)}×${b === baseline && interval ? ` ${fmtInterval(interval)}` : ''} ${b}`).join('  ')
     const target = targets[r.name]
     const ok = target && (typeof target.ok === 'function' ? target.ok(r, byName[baseline]) : target.ok)
     const note = target ? `  target ${target.text}: ${ok ? 'MET' : 'MISSED'}` : ''
     console.log(
       `  ${r.name.padEnd(width)}  ${fmtOps(r.opsPerSec).padStart(9)} ops/${CLOCK === 'cpu' ? 'cpu-s' : 's'}  ±${spread(r.rounds).toFixed(0).padStart(2)}%  ${ratioText.padEnd(22 * Math.max(1, bases.length))}${note}`,
     )
-    const measured = target?.measured ?? (byName[baseline] ? `${ratios[baseline].toFixed(2)}× ${baseline}` : fmtOps(r.opsPerSec))
+    const measured =
+      target?.measured ?? (byName[baseline] ? `${ratios[baseline].toFixed(2)}× ${baseline}${interval ? ` ${fmtInterval(interval)}` : ''}` : fmtOps(r.opsPerSec))
     if (target) recordTarget(`${title}: ${r.name}`, target.text, measured, ok)
-    rows.push({ name: r.name, opsPerSec: r.opsPerSec, spreadPct: spread(r.rounds), ratios, ...(target ? { target: { text: target.text, ok: Boolean(ok) } } : {}) })
+    rows.push({ name: r.name, opsPerSec: r.opsPerSec, spreadPct: spread(r.rounds), ratios, ...(interval ? { interval } : {}), ...(target ? { target: { text: target.text, ok: Boolean(ok) } } : {}) })
   }
   recorded.tables.push({ kind: 'race', title, clock: CLOCK, baselines: bases, rows, ...(chart ? { chart } : {}) })
 }

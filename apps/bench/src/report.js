@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { fmtOps, renderChart } from './chart.js'
+import { fmtInterval, fmtOps, renderChart } from './chart.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -34,7 +34,8 @@ function raceTable(t) {
   const lines = [header(cols, cols.map((_, i) => (i === 0 || (hasTarget && i === cols.length - 1) ? 'l' : 'r')))]
   for (const r of t.rows) {
     const target = r.target ? `${r.target.text}: **${r.target.ok ? 'met' : 'missed'}**` : ''
-    lines.push(row([r.name, fmtOps(r.opsPerSec), `${r.spreadPct.toFixed(0)}%`, ...t.baselines.map((b) => `${r.ratios[b].toFixed(2)}×`), ...(hasTarget ? [target] : [])]))
+    const ratio = (b) => `${r.ratios[b].toFixed(2)}×${b === t.baselines[0] && r.interval ? ` ${fmtInterval(r.interval)}` : ''}`
+    lines.push(row([r.name, fmtOps(r.opsPerSec), `${r.spreadPct.toFixed(0)}%`, ...t.baselines.map(ratio), ...(hasTarget ? [target] : [])]))
   }
   return lines.join('\n')
 }
@@ -63,7 +64,7 @@ function machineSection(m) {
     row(['CPU', `${m.cpu}, ${m.cores} logical cores`]),
     row(['memory', `${m.memoryGb.toFixed(1)} GB`]),
     row(['load average at start', `${m.load.map((l) => l.toFixed(2)).join(', ')} (1, 5, 15 min)`]),
-    row(['timing', `${m.rounds} rounds of ≥ ${m.minMs} ms per contender, round-robin; the median round is shown, ± is the spread of the rounds, and ratios are medians of per-round ratios`]),
+    row(['timing', `${m.rounds} rounds of ≥ ${m.minMs} ms per contender, round-robin; the median round is shown, ± is the spread of the rounds, and ratios are medians of per-round ratios; (a–b) after a ratio to the first baseline is where that median lies with ≥ 90% confidence (order statistics of the rounds): a target inside it is within this run's noise`]),
     row(['clock', clock]),
   ].join('\n')
 }

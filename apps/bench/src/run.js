@@ -4,7 +4,7 @@
 //   node --expose-gc src/run.js                 all suites, then the report
 //   node --expose-gc src/run.js peers redis     only the named suites (no report unless --report)
 //   node --expose-gc src/run.js --no-report     all suites, print only
-//   BENCH_ROUNDS=9 BENCH_MIN_MS=500 ...         a slower, steadier run
+//   BENCH_ROUNDS=31 BENCH_MIN_MS=200 ...        a slower, steadier run
 //
 // Each suite runs in its own Node process: importing an engine package registers it, which
 // would change what `mcache` picks in the next suite, and a fresh heap keeps memory figures
