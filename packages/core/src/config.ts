@@ -1,5 +1,5 @@
 import { DURATION_EXPECTED, toMilliseconds } from './duration.js'
-import { ConfigurationError } from './errors.js'
+import { ConfigurationError, configurationProblems } from './errors.js'
 import { LEASE_SHORTER_THAN_WAIT, enginesDisagree, folderNameProblem, freshnessProblems, leaseShorterThanWait, tagProblem } from './checks.js'
 import type { cacheConfigSchema, redisSchema, serializerSchema } from './schema.js'
 import type { Policy } from './types.js'
@@ -266,16 +266,14 @@ export function readOptionFields(input: unknown, what = 'cache options'): Record
   } catch (error) {
     issues.push(`${what} cannot be read (${reason(error)})`)
   }
-  if (issues.length > 0) throw new ConfigurationError(`invalid ${what}:\n${issues.map((p) => `  - ${p}`).join('\n')}`, { issues })
+  if (issues.length > 0) throw configurationProblems(`invalid ${what}`, issues)
   return values
 }
 
 /** Parse and validate options once. Every bad field is reported in one `ConfigurationError`. */
 export function createCacheConfig(input: CacheOptions = {}): CacheConfig {
   const { values, issues } = readOptions(input)
-  if (issues.length > 0) {
-    throw new ConfigurationError(`invalid cache options:\n${issues.map((p) => `  - ${p}`).join('\n')}`, { issues })
-  }
+  if (issues.length > 0) throw configurationProblems('invalid cache options', issues)
   const { preferredEngine, ...rest } = values as CacheOptions & { preferredEngine?: string }
   return {
     ...rest,

@@ -1,4 +1,4 @@
-import { ConfigurationError } from './errors.js'
+import { configurationProblems } from './errors.js'
 
 /** The part of a zod (or zod/mini) object schema that `parseEngineOptions` needs. */
 export interface OptionsSchema<T> {
@@ -35,7 +35,5 @@ export function parseEngineOptions<T>(
     const got = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k], input)
     return `engineOptions.${path}: ${expected[path] ?? issue.message}, got ${typeof got === 'function' ? 'a function' : (JSON.stringify(got) ?? String(got))}`
   })
-  throw new ConfigurationError(`invalid engineOptions for the ${engine} engine:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
-    issues: problems,
-  })
+  throw configurationProblems(`invalid engineOptions for the ${engine} engine`, problems)
 }

@@ -27,6 +27,11 @@ export class ConfigurationError extends TwatCacheError {
   }
 }
 
+/** `heading:` then one `  - issue` line per issue: how core reports several bad fields at once. */
+export function configurationProblems(heading: string, issues: readonly string[], cause?: unknown): ConfigurationError {
+  return new ConfigurationError(`${heading}:\n${issues.map((p) => `  - ${p}`).join('\n')}`, { issues, ...(cause !== undefined && { cause }) })
+}
+
 export class EngineError extends TwatCacheError {
   override readonly code: string = 'E_ENGINE'
   override name = 'EngineError'

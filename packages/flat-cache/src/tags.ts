@@ -132,7 +132,8 @@ export function flatCacheTagMethods(dir: string, secure: boolean, guard: () => v
       guard()
       const wanted = Number.isFinite(lifetime) ? Math.ceil(lifetime) : null
       // The horizon only grows: no write when the file already keeps records this long.
-      if (longer(current().horizon, wanted) === current().horizon) return
+      const { horizon } = current()
+      if (longer(horizon, wanted) === horizon) return
       update((file) => {
         file.horizon = longer(file.horizon, wanted)
       })

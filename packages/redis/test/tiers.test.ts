@@ -27,6 +27,10 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
   return performance.now() - start
 }
 
+/** Until `child` serves `value` for `key` from its L1 (its watch is live and the read filled L1). */
+const inL1 = (child: Child, key: string, value: unknown): Promise<number> =>
+  within(1000, async () => (await child.value({ op: 'get', key })) === value && (await child.value({ op: 'inL1', key })) === true)
+
 let bundle: string
 const children: Child[] = []
 const spawnChild = (redis: unknown, namespace: string, lock: unknown, onRun?: (c: Child) => void) => {
@@ -50,16 +54,16 @@ describe.skipIf(skip !== undefined)('l1 on Redis, two processes', () => {
     try {
       await a.set('k', 'v1')
       // The watch goes live shortly after the first call; until then L1 is bypassed.
-      await within(1000, async () => (await b.value({ op: 'get', key: 'k' })) === 'v1' && (await b.value({ op: 'inL1', key: 'k' })) === true)
+      await inL1(b, 'k', 'v1')
       await a.set('k', 'v2')
       await within(1000, async () => (await b.value({ op: 'inL1', key: 'k' })) === false)
       expect(await b.value({ op: 'get', key: 'k' })).toBe('v2')
-      await within(1000, async () => (await b.value({ op: 'get', key: 'k' })) === 'v2' && (await b.value({ op: 'inL1', key: 'k' })) === true)
+      await inL1(b, 'k', 'v2')
       await a.delete('k')
       await within(1000, async () => (await b.value({ op: 'inL1', key: 'k' })) === false)
       expect(await b.value({ op: 'get', key: 'k' })).toBeNull()
       await a.set('k', 'v3')
-      await within(1000, async () => (await b.value({ op: 'get', key: 'k' })) === 'v3' && (await b.value({ op: 'inL1', key: 'k' })) === true)
+      await inL1(b, 'k', 'v3')
       await a.clear()
       await within(1000, async () => (await b.value({ op: 'inL1', key: 'k' })) === false)
       expect(await b.value({ op: 'get', key: 'k' })).toBeNull()
@@ -145,7 +149,7 @@ describe.skipIf(skip !== undefined)('l1 on Redis, two processes', () => {
     const b = spawnChild({ url: server.url }, 'restart', true)
     try {
       await a.set('k', 'old')
-      await within(1000, async () => (await b.value({ op: 'get', key: 'k' })) === 'old' && (await b.value({ op: 'inL1', key: 'k' })) === true)
+      await inL1(b, 'k', 'old')
       await server.kill()
       await server.restart()
       // The restarted server is empty: 'old' is gone, as if A had deleted it while B was cut off.

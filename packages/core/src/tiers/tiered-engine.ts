@@ -134,13 +134,11 @@ export function createTieredEngine(l2: Engine, tier: TierConfig, { ttl: engineTt
       return (l2.set(key, value, options) as Promise<void>).then(() => fill(key, value, options, seen))
     },
     delete(key: string): unknown {
-      epoch++
-      l1.delete(key)
+      invalidate(key)
       return l2.delete(key)
     },
     clear(): unknown {
-      epoch++
-      l1.clear()
+      invalidate(undefined)
       return l2.clear()
     },
     close(): unknown {
@@ -149,9 +147,7 @@ export function createTieredEngine(l2: Engine, tier: TierConfig, { ttl: engineTt
       return l2.close()
     },
     [Symbol.asyncDispose]: async () => {
-      watch?.stop()
-      l1.close()
-      await l2.close()
+      await base.close()
     },
   }
   // Optional methods pass through (lease for `lock`, size and stats of the shared store, and tag

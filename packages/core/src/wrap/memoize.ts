@@ -1,5 +1,5 @@
 import { type CacheConfig, type CacheOptions, type EngineConfig, createCacheConfig } from '../config.js'
-import { ConfigurationError } from '../errors.js'
+import { configurationProblems } from '../errors.js'
 import { warnOnce } from '../logger.js'
 import { defaultNamespace } from '../keys/namespace.js'
 import { type EngineNeeds, selectEngine, unknownEngine } from '../registry.js'
@@ -92,7 +92,7 @@ export function makeCacher<C extends AnyFunction>(options: CacheOptions | undefi
   // Validate now, so a bad option fails where it is written, not at the first call.
   const config = createCacheConfig(options)
   const unknown = config.engine === undefined ? undefined : unknownEngine(config.engine)
-  if (unknown) throw new ConfigurationError(`invalid cache options:\n  - engine: ${unknown.message}`, { cause: unknown, issues: [`engine: ${unknown.message}`] })
+  if (unknown) throw configurationProblems('invalid cache options', [`engine: ${unknown.message}`], unknown)
   return ((fn: C, context?: ClassMethodDecoratorContext) => {
     if (typeof fn !== 'function') {
       throw new TypeError(`a cacher wraps a function; got ${fn === null ? 'null' : typeof fn}. Use mcache(options)(fn)`)
@@ -108,15 +108,14 @@ function openEngine(fn: AnyFunction, config: CacheConfig, setup: MemoizeSetup, n
   const mode = isAsyncFunction(fn) ? 'any' : 'sync'
   const { tiers } = setup
   if ((config.l1 || config.lock) && !tiers) {
-    const issue = `l1 and lock are for shared engines, which ${setup.name} does not use: use acache, bcache or ucache`
-    throw new ConfigurationError(`invalid cache options:\n  - ${issue}`, { issues: [issue] })
+    throw configurationProblems('invalid cache options', [`l1 and lock are for shared engines, which ${setup.name} does not use: use acache, bcache or ucache`])
   }
   if (setup.createEngine) return setup.createEngine(engineView(config), namespace, mode)
   const needs = setup.chooseNeeds?.(config, fn) ?? setup.needs
   const definition = selectEngine(config, { ...needs, mode })
   setup.chosen?.(definition, needs)
   const problems = tiers?.problems(config, definition, mode === 'sync' ? fn.name || 'anonymous' : undefined) ?? []
-  if (problems.length > 0) throw new ConfigurationError(`invalid cache options:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { issues: problems })
+  if (problems.length > 0) throw configurationProblems('invalid cache options', problems)
   const engineConfig = { ...engineView(config), namespace }
   let engine: Engine
   try {

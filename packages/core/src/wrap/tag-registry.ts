@@ -18,7 +18,6 @@ interface TagRecord {
 
 export const NO_TAG_STATE: TagState = Object.freeze({ invalidatedAt: 0, expiredAt: 0 })
 
-/** Store-wide tag state in a `Map`: what the registry uses, and any engine may reuse. */
 /** The registry's methods, with what callers may read of it. */
 export type TagRegistry = SyncTagMethods & {
   readonly size: number
@@ -29,7 +28,6 @@ export type TagRegistry = SyncTagMethods & {
 /** Registries made by `createTagRegistry` (a `version` field elsewhere may mean anything). */
 const registries = new WeakSet<object>()
 
-/** Whether `state` is a registry made here, whose `version` may be trusted. */
 /**
  * The newest marks among `tags` in `records` (tag → its marks): what `readTags` answers for an
  * engine that holds its tag records in a Map (the in-process registry, flat-cache's tags file).
@@ -46,8 +44,10 @@ export function newestMarks(records: ReadonlyMap<string, TagState>, tags: readon
   return invalidatedAt === 0 && expiredAt === 0 ? NO_TAG_STATE : { invalidatedAt, expiredAt }
 }
 
+/** Whether `state` is a registry made here, whose `version` may be trusted. */
 export const isTagRegistry = (state: object): state is TagRegistry => registries.has(state)
 
+/** Store-wide tag state in a `Map`: what the registry uses, and any engine may reuse. */
 export function createTagRegistry(now: () => number = Date.now): TagRegistry {
   const records = new Map<string, TagRecord>()
   let horizon = 0

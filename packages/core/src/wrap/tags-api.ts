@@ -1,6 +1,6 @@
 import { tagProblem } from '../checks.js'
 import type { CacheOptions } from '../config.js'
-import { ConfigurationError } from '../errors.js'
+import { ConfigurationError, configurationProblems } from '../errors.js'
 import { createEngine } from '../registry.js'
 import type { Engine, TagMark } from '../types.js'
 import { isClosed } from './closed.js'
@@ -30,7 +30,7 @@ function checkTags(what: string, tags: unknown): readonly string[] {
     const problem = tagProblem(tag)
     return problem === undefined ? [] : [`tags.${i}: ${problem}`]
   })
-  if (issues.length > 0) throw new ConfigurationError(`${what}: bad tags:\n${issues.map((p) => `  - ${p}`).join('\n')}`, { issues })
+  if (issues.length > 0) throw configurationProblems(`${what}: bad tags`, issues)
   return tags
 }
 

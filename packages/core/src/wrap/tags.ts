@@ -122,12 +122,17 @@ export const tagging: Step = (inner: Store, { engine, sync, config }): Store => 
     const settle = ([stored, known]: readonly [unknown, TagState]): unknown => check(stored, known, staticTags)
     return { get: (key) => withTags(key, staticTags).then(settle), set }
   }
+  /** The entry `stored` under `key`, checked; its tags noted for the key's next hit. */
+  const seen = (key: string, stored: unknown, known?: TagState, knownTags?: readonly string[]): unknown => {
+    if (hints !== undefined && isEnvelope(stored) && stored.tags !== undefined) hints.note(key, stored.tags)
+    return check(stored, known, knownTags)
+  }
   return {
     async get(key) {
       const tags = hints?.get(key)
-      const [stored, known] = tags === undefined ? [await inner.get(key), undefined] : await withTags(key, tags)
-      if (hints !== undefined && isEnvelope(stored) && stored.tags !== undefined) hints.note(key, stored.tags)
-      return check(stored, known, tags)
+      if (tags === undefined) return seen(key, await inner.get(key))
+      const [stored, known] = await withTags(key, tags)
+      return seen(key, stored, known, tags)
     },
     set,
   }
