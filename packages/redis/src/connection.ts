@@ -1,6 +1,6 @@
 import { EngineClosedError, EngineError, log } from '@twat-cache/core'
 import { Cluster, Redis } from 'ioredis'
-import { MAX_RECONNECT_DELAY, type ResolvedConnection } from './options.js'
+import { DEFAULT_COMMAND_TIMEOUT, MAX_RECONNECT_DELAY, type ResolvedConnection } from './options.js'
 
 export type RedisClient = Redis | Cluster
 
@@ -132,7 +132,8 @@ export function openConnection(resolved: ResolvedConnection): Connection {
         if (client.status === 'ready') {
           let timer: NodeJS.Timeout | undefined
           const bounded = new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, commandTimeout)
+            // QUIT is a courtesy: with no command timeout (Infinity) it still gets the default's.
+            timer = setTimeout(resolve, Number.isFinite(commandTimeout) ? commandTimeout : DEFAULT_COMMAND_TIMEOUT)
             timer.unref()
           })
           await Promise.race([client.quit().then(() => undefined, () => undefined), bounded])

@@ -72,8 +72,9 @@ export function resolveConnection(redis: unknown, engineOptions: unknown): Resol
   // TWAT_CACHE_REDIS_HOST/PORT override reaches a URL given in code).
   const merged: Fields = { ...fromUrl, ...defined(input) }
   const passthrough = { ...input.options }
-  const connectTimeout = positive(passthrough.connectTimeout, DEFAULT_CONNECT_TIMEOUT)
-  const commandTimeout = positive(passthrough.commandTimeout, DEFAULT_COMMAND_TIMEOUT)
+  // Checked in `conflicts`: a number > 0 when given.
+  const connectTimeout = (passthrough.connectTimeout as number | undefined) ?? DEFAULT_CONNECT_TIMEOUT
+  const commandTimeout = (passthrough.commandTimeout as number | undefined) ?? DEFAULT_COMMAND_TIMEOUT
   const tls = merged.tls === true ? {} : merged.tls === false ? undefined : merged.tls
   const auth = {
     ...(merged.username !== undefined && { username: merged.username }),
@@ -188,6 +189,12 @@ function conflicts(input: z.output<typeof redisConnectionSchema>): string[] {
   if (input.options && 'keyPrefix' in input.options) {
     problems.push("redis.options.keyPrefix is not supported (it would not apply to SCAN): use redis.keyPrefix")
   }
+  for (const [field, infinite] of [['connectTimeout', false], ['commandTimeout', true]] as const) {
+    const value = input.options?.[field]
+    if (value === undefined || (typeof value === 'number' && value > 0 && (infinite || Number.isFinite(value)))) continue
+    const off = infinite ? ' (Infinity: no timeout)' : ''
+    problems.push(`redis.options.${field} must be a number of milliseconds > 0${off}, got ${String(value)}; leave it out for the default`)
+  }
   if (input.options && 'lazyConnect' in input.options && input.options.lazyConnect !== true) {
     problems.push('redis.options.lazyConnect must stay true: the engine connects on first use')
   }
@@ -205,10 +212,6 @@ function defined(input: z.output<typeof redisConnectionSchema>): Fields {
   if (input.password !== undefined) out.password = input.password
   if (input.tls !== undefined) out.tls = input.tls
   return out
-}
-
-function positive(value: unknown, fallback: number): number {
-  return typeof value === 'number' && value > 0 ? value : fallback
 }
 
 function issue(section: string, i: z.core.$ZodIssue): string {

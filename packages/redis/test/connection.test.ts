@@ -62,6 +62,13 @@ describe('redis options', () => {
     expect(() => createRedisEngine({ redis: { cluster: [{ host: 'a', port: 1 }], db: 2 } })).toThrow(/single database/)
     expect(() => createRedisEngine({ redis: { options: { keyPrefix: 'p:' } } })).toThrow(/use redis\.keyPrefix/)
     expect(() => createRedisEngine({ redis: { url: 'http://x' } })).toThrow(/redis:\/\/ or rediss:\/\//)
+    // A timeout that is not a positive number is refused, never silently replaced by the default.
+    for (const commandTimeout of [0, -5, Number.NaN, '2s']) {
+      expect(() => createRedisEngine({ redis: { options: { commandTimeout } } })).toThrow(/redis\.options\.commandTimeout must be a number of milliseconds > 0 \(Infinity: no timeout\)/)
+    }
+    expect(() => createRedisEngine({ redis: { options: { connectTimeout: 0, commandTimeout: 0 } } })).toThrow(/connectTimeout.*\n.*commandTimeout/)
+    expect(() => createRedisEngine({ redis: { options: { connectTimeout: Number.POSITIVE_INFINITY } } })).toThrow(/connectTimeout must be a number of milliseconds > 0, got Infinity/)
+    expect(() => createRedisEngine({ redis: { options: { commandTimeout: Number.POSITIVE_INFINITY } } })).not.toThrow()
     expect(() => createRedisEngine({ redis: { url: 'redis://:s3cret@h:1/x' } })).toThrow(/database number/)
     expect(() => createRedisEngine({ redis: { url: 'redis://:s3cret@h:1/x' } })).not.toThrow(/s3cret/)
   })
