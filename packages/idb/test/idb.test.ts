@@ -38,6 +38,15 @@ export function storedRows(ns) {
     }
   })
 }
+/** \`n\` rows in one engine (one page call, not n round trips from the test). */
+export async function fill(config, n, ttl) {
+  const engine = createIdbEngine({ namespace: 'test', ...config })
+  for (let i = 0; i < n; i++) await engine.set('row' + i, i, ttl === undefined ? undefined : { ttl })
+  await engine.close()
+}
+/** One engine kept open for the life of the page, as a cached function keeps its engine. */
+export const kept = createIdbEngine({ namespace: 'kept' })
+export const settle = (promise) => promise.then((v) => (v === MISS ? 'MISS' : v), (e) => 'rejected: ' + e.name)
 let runs = 0
 export const fetchUser = acache({ namespace: 'users' })(async (id) => { runs++; return { id, at: runs } })
 export const fetchUserU = ucache({ namespace: 'users-u' })(async (id) => { runs++; return { id } })
@@ -98,10 +107,14 @@ describe.skipIf(skipBrowser)('the idb engine in headless Chromium', () => {
   it('expires entries by their envelope and prunes expired rows in batches on later writes', async () => {
     const page = await app!.open()
     const ns = { namespace: 'ttl' }
+    // A set clock, not a sleep: under load six round trips can outlast a short real TTL.
+    const t = Date.now()
+    await page.clock.setFixedTime(t)
     for (let i = 0; i < 5; i++) await run(page, ns, 'set', `short${i}`, i, { ttl: 150 })
     await run(page, ns, 'set', 'long', 'stays')
+    await page.clock.setFixedTime(t + 149)
     expect(await run(page, ns, 'get', 'short0')).toBe(0)
-    await page.waitForTimeout(300)
+    await page.clock.setFixedTime(t + 150)
     expect(await run(page, ns, 'get', 'short1')).toBe('MISS')
     expect(await run(page, ns, 'keys')).toEqual(['long'])
     expect(await run(page, ns, 'size')).toBe(1)
@@ -109,6 +122,22 @@ describe.skipIf(skipBrowser)('the idb engine in headless Chromium', () => {
     expect(await call(page, `app.storedRows('ttl')`)).toBe(5)
     await run(page, { ...ns, policy: 'fifo' }, 'set', 'trigger', 1)
     expect(await call(page, `app.storedRows('ttl')`)).toBe(2)
+  })
+
+  it('prunes at most one batch (PRUNE_BATCH = 64) of expired rows per write', async () => {
+    const page = await app!.open()
+    const t = Date.now()
+    // Date.now in the page is set, timers keep running (IndexedDB's callbacks need them).
+    await page.clock.setFixedTime(t)
+    await call(page, `app.fill({ namespace: 'batch' }, 70, 1_000)`)
+    await call(page, `app.fill({ namespace: 'batch' }, 1)`)
+    expect(await call(page, `app.storedRows('batch')`)).toBe(70)
+    await page.clock.setFixedTime(t + 1_000)
+    await run(page, { namespace: 'batch' }, 'set', 'w1', 1)
+    expect(await call(page, `app.storedRows('batch')`)).toBe(70 + 1 - 64)
+    await run(page, { namespace: 'batch' }, 'set', 'w2', 1)
+    expect(await call(page, `app.storedRows('batch')`)).toBe(3)
+    expect(await run(page, { namespace: 'batch' }, 'keys')).toEqual(['row0', 'w1', 'w2'])
   })
 
   it('bounds each namespace by maxsize, least recently used first', async () => {
