@@ -140,6 +140,16 @@ describe.skipIf(skipBrowser)('the idb engine in headless Chromium', () => {
     expect(await run(page, { namespace: 'batch' }, 'keys')).toEqual(['row0', 'w1', 'w2'])
   })
 
+  it('recovers when the browser closes its connection (site data cleared, e.g. a Clear-Site-Data response)', async () => {
+    const page = await app!.open()
+    expect(await call(page, `app.settle(app.kept.set('a', 1).then(() => app.kept.get('a')))`)).toBe(1)
+    const cdp = await app!.context.newCDPSession(page)
+    await cdp.send('Storage.clearDataForOrigin', { origin: app!.server.origin, storageTypes: 'indexeddb' })
+    await cdp.detach()
+    expect(await call(page, `app.settle(app.kept.get('a'))`)).toBe('MISS')
+    expect(await call(page, `app.settle(app.kept.set('b', 2).then(() => app.kept.get('b')))`)).toBe(2)
+  })
+
   it('bounds each namespace by maxsize, least recently used first', async () => {
     const page = await app!.open()
     const cfg = { namespace: 'bounded', maxsize: 3 }
