@@ -6,11 +6,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BUILD_TIMEOUT_MS, ROOT, ensureBuilt } from '../../../apps/bundle-check/test/build.js'
 import { codeBlocks } from '../../../apps/docs-check/test/markdown.js'
+import { bundleUserSource } from '../../../apps/runtimes/test/helpers/bundle.js'
 import { PACKAGE_DIR, skipWorkerd, workerdProblem } from './workers.js'
 
 const page = readFileSync(join(ROOT, 'docs/engines/cloudflare-kv.md'), 'utf8')
@@ -42,18 +42,7 @@ describe.skipIf(skipWorkerd)('the Worker of docs/engines/cloudflare-kv.md in wor
     if (workerdProblem) throw new Error(workerdProblem)
     if (!worker) throw new Error("docs/engines/cloudflare-kv.md has no code block starting with '// src/worker.ts'")
     ensureBuilt(['core', 'cloudflare'])
-    const result = await build({
-      stdin: { contents: worker, resolveDir: PACKAGE_DIR, sourcefile: 'worker.ts', loader: 'ts' },
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      conditions: ['workerd', 'worker', 'browser'],
-      write: false,
-      logLevel: 'silent',
-      // A user's tsconfig, not the repo's (whose verbatimModuleSyntax keeps type-only imports).
-      tsconfigRaw: '{}',
-    })
-    script = result.outputFiles[0]!.text
+    script = await bundleUserSource(worker, PACKAGE_DIR, 'edge')
     persist = mkdtempSync(join(tmpdir(), 'twat-kv-docs-'))
   }, BUILD_TIMEOUT_MS)
   afterAll(async () => {

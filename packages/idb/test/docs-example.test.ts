@@ -6,12 +6,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { build } from 'esbuild'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, serveStatic, type StaticServer } from '../../../apps/runtimes/test/helpers/chromium.js'
 import { BUILD_TIMEOUT_MS, ROOT, ensureBuilt } from '../../../apps/bundle-check/test/build.js'
 import { codeBlocks } from '../../../apps/docs-check/test/markdown.js'
+import { bundleUserSource } from '../../../apps/runtimes/test/helpers/bundle.js'
 import { PACKAGE_DIR, chromiumProblem, skipBrowser } from './browser.js'
 
 const blocks = codeBlocks(readFileSync(join(ROOT, 'docs/engines/idb.md'), 'utf8'))
@@ -28,16 +28,8 @@ describe.skipIf(skipBrowser)('the page of docs/engines/idb.md in headless Chromi
     if (chromiumProblem) throw new Error(chromiumProblem)
     if (!html || !app) throw new Error("docs/engines/idb.md lacks its html block or the block starting with '// app.ts'")
     ensureBuilt(['core', 'idb'])
-    const result = await build({
-      stdin: { contents: app, resolveDir: PACKAGE_DIR, sourcefile: 'app.ts', loader: 'ts' },
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      write: false,
-      logLevel: 'silent',
-      tsconfigRaw: '{}',
-    })
-    server = await serveStatic({ '/': html, '/app.js': result.outputFiles[0]!.text })
+    const code = await bundleUserSource(app, PACKAGE_DIR, 'browser')
+    server = await serveStatic({ '/': html, '/app.js': code })
     profile = mkdtempSync(join(tmpdir(), 'twat-idb-docs-'))
     context = await launchChromium(profile)
     await context.route('https://jsonplaceholder.typicode.com/**', (route) => {
