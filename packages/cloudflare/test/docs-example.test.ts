@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BUILD_TIMEOUT_MS, ROOT, ensureBuilt } from '../../../apps/bundle-check/test/build.js'
 import { codeBlocks } from '../../../apps/docs-check/test/markdown.js'
 import { bundleUserSource } from '../../../apps/runtimes/test/helpers/bundle.js'
+import type { KvBinding } from '../src/options.js'
 import { PACKAGE_DIR, skipWorkerd, workerdProblem } from './workers.js'
 
 const page = readFileSync(join(ROOT, 'docs/engines/cloudflare-kv.md'), 'utf8')
@@ -28,7 +29,7 @@ describe.skipIf(skipWorkerd)('the Worker of docs/engines/cloudflare-kv.md in wor
       compatibilityDate: '2025-06-01',
       kvNamespaces: ['CACHE'],
       kvPersist: persist,
-      outboundService: (request) => {
+      outboundService: (request: Request) => {
         fetched.push(request.url)
         return Response.json({ id: Number(new URL(request.url).pathname.split('/').pop()), name: 'Leanne Graham' })
       },
@@ -54,7 +55,8 @@ describe.skipIf(skipWorkerd)('the Worker of docs/engines/cloudflare-kv.md in wor
     const first = await start()
     expect(await get(first, '1')).toEqual({ id: 1, name: 'Leanne Graham' })
     expect(await get(first, '1')).toEqual({ id: 1, name: 'Leanne Graham' })
-    const names = (await (await first.getKVNamespace('CACHE')).list()).keys.map((key) => key.name)
+    const kv = (await first.getKVNamespace('CACHE')) as unknown as KvBinding
+    const names = (await kv.list()).keys.map((key) => key.name)
     expect(names).toHaveLength(1)
     expect(names[0]).toMatch(/^twat-cache:getUser/)
     await first.dispose()
