@@ -3,7 +3,7 @@
  * sharing between pages of one origin, TTL, eviction, a full quota, and the wrappers' choice.
  */
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { skipUnless } from '../../../apps/runtimes/test/helpers/runtime.js'
 import { type BrowserApp, chromiumProblem, skipBrowser, smallDisk, startBrowserApp } from './browser.js'
 
@@ -74,6 +74,12 @@ export async function afterClose() {
 let app: BrowserApp | undefined
 const run = (page: Page, config: object, op: string, ...args: unknown[]) =>
   page.evaluate(([c, o, a]) => (window as never as { app: { run: (...x: unknown[]) => Promise<unknown> } }).app.run(c, o, ...(a as unknown[])), [config, op, args] as const)
+/** Stop the page's clock at \`time\` (timers keep running). The clock is the whole context's: afterEach lets it run again. */
+let clockSet = false
+const setClock = (page: Page, time: number) => {
+  clockSet = true
+  return page.clock.setFixedTime(time)
+}
 const call = (page: Page, expression: string) => page.evaluate(`(async () => { const app = window.app; return ${expression} })()`)
 
 describe.skipIf(skipBrowser)('the idb engine in headless Chromium', () => {
@@ -82,6 +88,10 @@ describe.skipIf(skipBrowser)('the idb engine in headless Chromium', () => {
     app = await startBrowserApp(APP)
   }, 120_000)
   afterAll(async () => app?.close())
+  afterEach(async () => {
+    if (clockSet) await app!.context.clock.setSystemTime(Date.now())
+    clockSet = false
+  })
 
   it('keeps values across a page reload and a browser restart', async () => {
     let page = await app!.open()
@@ -109,12 +119,12 @@ describe.skipIf(skipBrowser)('the idb engine in headless Chromium', () => {
     const ns = { namespace: 'ttl' }
     // A set clock, not a sleep: under load six round trips can outlast a short real TTL.
     const t = Date.now()
-    await page.clock.setFixedTime(t)
+    await setClock(page, t)
     for (let i = 0; i < 5; i++) await run(page, ns, 'set', `short${i}`, i, { ttl: 150 })
     await run(page, ns, 'set', 'long', 'stays')
-    await page.clock.setFixedTime(t + 149)
+    await setClock(page, t + 149)
     expect(await run(page, ns, 'get', 'short0')).toBe(0)
-    await page.clock.setFixedTime(t + 150)
+    await setClock(page, t + 150)
     expect(await run(page, ns, 'get', 'short1')).toBe('MISS')
     expect(await run(page, ns, 'keys')).toEqual(['long'])
     expect(await run(page, ns, 'size')).toBe(1)
@@ -128,11 +138,11 @@ describe.skipIf(skipBrowser)('the idb engine in headless Chromium', () => {
     const page = await app!.open()
     const t = Date.now()
     // Date.now in the page is set, timers keep running (IndexedDB's callbacks need them).
-    await page.clock.setFixedTime(t)
+    await setClock(page, t)
     await call(page, `app.fill({ namespace: 'batch' }, 70, 1_000)`)
     await call(page, `app.fill({ namespace: 'batch' }, 1)`)
     expect(await call(page, `app.storedRows('batch')`)).toBe(70)
-    await page.clock.setFixedTime(t + 1_000)
+    await setClock(page, t + 1_000)
     await run(page, { namespace: 'batch' }, 'set', 'w1', 1)
     expect(await call(page, `app.storedRows('batch')`)).toBe(70 + 1 - 64)
     await run(page, { namespace: 'batch' }, 'set', 'w2', 1)
