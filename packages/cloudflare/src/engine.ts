@@ -52,7 +52,7 @@ export type CloudflareKvEngineConfig = Partial<Pick<EngineConfig, 'maxBytes' | '
 
 /** The engine object: an `AsyncEngine` plus the key prefix of its namespace. */
 export interface CloudflareKvEngine extends AsyncEngine {
-  /** `<prefix><namespace>:`: every key of this engine starts with it. */
+  /** `<prefix><namespace>:` (`%` and `:` in the namespace percent-encoded): every key of this engine starts with it. */
   readonly keyPrefix: string
 }
 
@@ -91,7 +91,7 @@ export function createCloudflareKvEngine(config: CloudflareKvEngineConfig = {}):
   checkConfig(config)
   const options = parseCloudflareKvEngineOptions(config.engineOptions)
   const kv: KvBinding = options.kv
-  const keyPrefix = `${options.prefix ?? DEFAULT_KEY_PREFIX}${config.namespace ?? 'default'}:`
+  const keyPrefix = `${options.prefix ?? DEFAULT_KEY_PREFIX}${encodeNamespace(config.namespace ?? 'default')}:`
   const { encode, decode } = codec(config.serializer)
   let closed = false
   // Longer names are stored under a 128-bit hash of the key (collisions are not a practical
@@ -208,6 +208,14 @@ export function createCloudflareKvEngine(config: CloudflareKvEngineConfig = {}):
     close,
     [Symbol.asyncDispose]: close,
   }
+}
+
+/**
+ * `:` ends the namespace in a key name, so inside it `:` (and `%`, the escape) are
+ * percent-encoded: namespace `api` must not list, clear or collide with `api:users`' keys.
+ */
+function encodeNamespace(namespace: string): string {
+  return namespace.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'))
 }
 
 type Encoded = [string | Uint8Array, Meta['f']]

@@ -3,7 +3,7 @@
  * values across requests and across isolates (a second workerd on the same storage), TTL below
  * and above KV's 60 s minimum, failing KV operations, and the wrappers' choice.
  */
-import { ConfigurationError, createCacheConfig, getEngine, unregisterEngine } from '@twat-cache/core'
+import { ConfigurationError, acache, createCacheConfig, getEngine, registerEngine, unregisterEngine } from '@twat-cache/core'
 import type { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KvWorld, call, kvWorld, skipWorkerd, workerdProblem } from './workers.js'
@@ -25,11 +25,24 @@ const down = () => {
   const fail = (what) => () => Promise.reject(new Error('KV ' + what + ' failed: 503 Service Unavailable'))
   return { getWithMetadata: fail('GET'), put: fail('PUT'), delete: fail('DELETE'), list: fail('LIST') }
 }
+/** A binding whose every method throws synchronously (a broken polyfill, a misconfigured proxy). */
+const broken = () => {
+  const fail = (what) => () => { throw new TypeError(what + ' is broken') }
+  return { getWithMetadata: fail('getWithMetadata'), put: fail('put'), delete: fail('delete'), list: fail('list') }
+}
+// The clock: a request's \`at\` (epoch ms) stops it there for that request, so TTL cases set the
+// time instead of sleeping (workerd's Date.now is a plain, writable property).
+const realNow = Date.now
+let frozen
+Date.now = () => frozen ?? realNow()
+const unhandled = []
+addEventListener('unhandledrejection', (event) => { unhandled.push(String(event.reason)); event.preventDefault() })
 let runs = 0
 export default {
   async fetch(request, env) {
-    const { op, key, ttl, value } = await request.json()
-    const engine = createCloudflareKvEngine({ namespace: 'app', engineOptions: { kv: op.endsWith('-down') ? down() : env.CACHE } })
+    const { op, key, ttl, value, ns, at } = await request.json()
+    frozen = at
+    const engine = createCloudflareKvEngine({ namespace: ns ?? 'app', engineOptions: { kv: op.endsWith('-down') ? down() : env.CACHE } })
     logs.length = 0
     let result
     switch (op) {
@@ -40,6 +53,22 @@ export default {
       case 'delete-down': result = await engine.delete(key).then(() => 'resolved', (e) => 'rejected: ' + e.message); break
       case 'clear-down': result = await engine.clear().then(() => 'resolved', (e) => 'rejected: ' + e.message); break
       case 'listed': result = (await env.CACHE.list({ prefix: 'twat-cache:app:' })).keys.map((k) => ({ name: k.name, expiration: k.expiration ?? null, metadata: k.metadata ?? null })); break
+      case 'keys': result = (await Array.fromAsync(engine.keys())).sort(); break
+      case 'clear': await engine.clear(); result = null; break
+      case 'wrappers-down': {
+        // Two calls through acache on a binding that rejects, then one that throws synchronously.
+        const fn = async (id) => { runs++; return { id } }
+        const before = runs
+        const values = []
+        for (const kv of [down(), broken()]) {
+          const cached = acache({ namespace: 'wrapped-down', engineOptions: { kv } })(fn)
+          values.push(cached.engine.name, await cached(1), await cached(1))
+        }
+        // Unhandled rejections are reported after the microtask queue drains: give them a turn.
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        result = { values, runs: runs - before, unhandled: unhandled.splice(0) }
+        break
+      }
       case 'wrappers': {
         const fn = async (id) => { runs++; return { id } }
         const a = acache({ namespace: 'wrapped', engineOptions: { kv: env.CACHE } })(fn)
@@ -74,6 +103,13 @@ describe('registration (in Node)', () => {
   it('says what to do when the binding is missing or an option cannot be honoured', async () => {
     const { createCloudflareKvEngine } = await import('@twat-cache/cloudflare/engine')
     expect(() => createCloudflareKvEngine({})).toThrow(/engineOptions: \{ kv: env\.CACHE \}/)
+    // The usual slips: the binding's name instead of the binding, the whole env, a typo'd option.
+    expect(() => createCloudflareKvEngine({ engineOptions: { kv: 'CACHE' } })).toThrow(/engineOptions\.kv: a Workers KV binding \(pass engineOptions: \{ kv: env\.CACHE \}.*got "CACHE"/)
+    expect(() => createCloudflareKvEngine({ engineOptions: { kv: { CACHE: {} } } })).toThrow(ConfigurationError)
+    expect(() => createCloudflareKvEngine({ engineOptions: { binding: {} } })).toThrow(/unknown option 'engineOptions\.binding'.*accepts kv, prefix/s)
+    const { cloudflareKvEngineDefinition } = await import('@twat-cache/cloudflare')
+    registerEngine(cloudflareKvEngineDefinition, { replace: true })
+    expect(() => acache({ engine: 'cloudflare-kv' })(async () => 1)).toThrow(/engineOptions: \{ kv: env\.CACHE \}/)
     const kv = { getWithMetadata() {}, put() {}, delete() {}, list() {} }
     expect(() => createCloudflareKvEngine({ policy: 'lru', engineOptions: { kv } })).toThrow(ConfigurationError)
     expect(() => createCloudflareKvEngine({ maxBytes: 10, engineOptions: { kv } })).toThrow(/maxBytes/)
@@ -102,21 +138,24 @@ describe.skipIf(skipWorkerd)('the cloudflare-kv engine in workerd (miniflare)', 
     expect((await op({ op: 'get', key: 'rich' })).result).toEqual(RICH)
   })
 
-  it('expires a short TTL by the metadata on read, and hands KV an expirationTtl of at least 60 s', async () => {
-    const started = Date.now()
-    await op({ op: 'set', key: 'short', value: 'v', ttl: 200 })
-    await op({ op: 'set', key: 'long', value: 'v', ttl: 120_000 })
-    expect((await op({ op: 'get', key: 'short' })).result).toBe('v')
+  it('expires a 5 s TTL by the expiry kept in metadata (a set clock), and hands KV an expirationTtl of at least 60 s', async () => {
+    const t = Date.now()
+    await op({ op: 'set', key: 'short', value: 'v', ttl: 5_000, at: t })
+    await op({ op: 'set', key: 'long', value: 'v', ttl: 120_000, at: t })
     const listed = (await op({ op: 'listed' })).result as { name: string; expiration: number | null; metadata: { e: number } }[]
     const short = listed.find((k) => k.name === 'twat-cache:app:short')!
     const long = listed.find((k) => k.name === 'twat-cache:app:long')!
-    // KV's own expiry (epoch seconds): the 60 s minimum for the short one, 120 s for the long one.
-    expect(short.expiration! * 1000).toBeGreaterThanOrEqual(started + 59_000)
-    expect(long.expiration! * 1000).toBeGreaterThanOrEqual(started + 119_000)
-    expect(short.metadata.e).toBeLessThan(started + 60_000)
-    await new Promise((resolve) => setTimeout(resolve, 400))
-    expect((await op({ op: 'get', key: 'short' })).result).toBe('MISS')
-    expect((await op({ op: 'get', key: 'long' })).result).toBe('v')
+    // KV's own expiry (epoch seconds, from miniflare's real clock): its 60 s minimum for the
+    // short one, 120 s for the long one; the exact 5 s expiry travels in the metadata.
+    expect(short.expiration! * 1000).toBeGreaterThanOrEqual(t + 59_000)
+    expect(long.expiration! * 1000).toBeGreaterThanOrEqual(t + 119_000)
+    expect(short.metadata.e).toBe(t + 5_000)
+    expect((await op({ op: 'get', key: 'short', at: t + 4_999 })).result).toBe('v')
+    expect((await op({ op: 'get', key: 'short', at: t + 5_000 })).result).toBe('MISS')
+    const keys = (await op({ op: 'keys', at: t + 5_000 })).result as string[]
+    expect([keys.includes('short'), keys.includes('long')]).toEqual([false, true])
+    expect((await op({ op: 'get', key: 'long', at: t + 119_999 })).result).toBe('v')
+    expect((await op({ op: 'get', key: 'long', at: t + 120_000 })).result).toBe('MISS')
   })
 
   it('turns a write KV refuses (a 26 MiB value) into a logged, dropped write', async () => {
@@ -138,6 +177,26 @@ describe.skipIf(skipWorkerd)('the cloudflare-kv engine in workerd (miniflare)', 
     expect((await op({ op: 'clear-down' })).result).toMatch(/^rejected: KV LIST failed/)
     // The real namespace was never touched by the outage.
     expect((await op({ op: 'get', key: 'r' })).result).toBe(1)
+  })
+
+  it('a binding that rejects or throws makes acache calls logged misses: values served, nothing unhandled', async () => {
+    const { result, logs } = await op({ op: 'wrappers-down' })
+    const item = { id: 1 }
+    expect(result).toEqual({ values: ['cloudflare-kv', item, item, 'cloudflare-kv', item, item], runs: 4, unhandled: [] })
+    expect(logs.filter((m) => m.includes("read of '") && m.includes('failed, treated as a miss'))).toHaveLength(4)
+    expect(logs.some((m) => m.includes('getWithMetadata is broken'))).toBe(true)
+    expect(logs.filter((m) => m.includes("write of '") && m.includes('was not cached'))).toHaveLength(4)
+  })
+
+  it('keeps namespaces apart even when one name extends another with a colon', async () => {
+    await op({ op: 'set', ns: 'api', key: 'users:1', value: 'api' })
+    await op({ op: 'set', ns: 'api:users', key: '1', value: 'api:users' })
+    expect((await op({ op: 'get', ns: 'api', key: 'users:1' })).result).toBe('api')
+    expect((await op({ op: 'get', ns: 'api:users', key: '1' })).result).toBe('api:users')
+    expect((await op({ op: 'keys', ns: 'api' })).result).toEqual(['users:1'])
+    await op({ op: 'clear', ns: 'api' })
+    expect((await op({ op: 'get', ns: 'api', key: 'users:1' })).result).toBe('MISS')
+    expect((await op({ op: 'get', ns: 'api:users', key: '1' })).result).toBe('api:users')
   })
 
   it('acache and ucache pick cloudflare-kv when a KV binding is passed, and share its entries', async () => {

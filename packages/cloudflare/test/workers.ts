@@ -6,7 +6,7 @@ import { Miniflare } from 'miniflare'
 import { bundleSuite } from '../../../apps/runtimes/test/helpers/remote-suite.js'
 import { skipUnless } from '../../../apps/runtimes/test/helpers/runtime.js'
 
-const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..')
+export const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..')
 /** Fixed so behaviour does not move with workerd upgrades; older than the workerd miniflare pins. */
 const COMPATIBILITY_DATE = '2025-06-01'
 

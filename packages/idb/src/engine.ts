@@ -149,6 +149,12 @@ export function createIdbEngine(config: IdbEngineConfig = {}): IdbEngine {
           db.close()
           opening = undefined
         }
+        // The browser closes the connection itself when the origin's data is cleared (site settings,
+        // a Clear-Site-Data response, storage pressure): every later transaction on it would throw
+        // InvalidStateError, so forget it and open a fresh database on the next call.
+        db.onclose = () => {
+          opening = undefined
+        }
         if (closed) db.close()
         resolve(db)
       }

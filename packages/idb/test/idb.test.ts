@@ -3,7 +3,7 @@
  * sharing between pages of one origin, TTL, eviction, a full quota, and the wrappers' choice.
  */
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { skipUnless } from '../../../apps/runtimes/test/helpers/runtime.js'
 import { type BrowserApp, chromiumProblem, skipBrowser, smallDisk, startBrowserApp } from './browser.js'
 
@@ -38,6 +38,15 @@ export function storedRows(ns) {
     }
   })
 }
+/** \`n\` rows in one engine (one page call, not n round trips from the test). */
+export async function fill(config, n, ttl) {
+  const engine = createIdbEngine({ namespace: 'test', ...config })
+  for (let i = 0; i < n; i++) await engine.set('row' + i, i, ttl === undefined ? undefined : { ttl })
+  await engine.close()
+}
+/** One engine kept open for the life of the page, as a cached function keeps its engine. */
+export const kept = createIdbEngine({ namespace: 'kept' })
+export const settle = (promise) => promise.then((v) => (v === MISS ? 'MISS' : v), (e) => 'rejected: ' + e.name)
 let runs = 0
 export const fetchUser = acache({ namespace: 'users' })(async (id) => { runs++; return { id, at: runs } })
 export const fetchUserU = ucache({ namespace: 'users-u' })(async (id) => { runs++; return { id } })
@@ -65,6 +74,12 @@ export async function afterClose() {
 let app: BrowserApp | undefined
 const run = (page: Page, config: object, op: string, ...args: unknown[]) =>
   page.evaluate(([c, o, a]) => (window as never as { app: { run: (...x: unknown[]) => Promise<unknown> } }).app.run(c, o, ...(a as unknown[])), [config, op, args] as const)
+/** Stop the page's clock at \`time\` (timers keep running). The clock is the whole context's: afterEach lets it run again. */
+let clockSet = false
+const setClock = (page: Page, time: number) => {
+  clockSet = true
+  return page.clock.setFixedTime(time)
+}
 const call = (page: Page, expression: string) => page.evaluate(`(async () => { const app = window.app; return ${expression} })()`)
 
 describe.skipIf(skipBrowser)('the idb engine in headless Chromium', () => {
@@ -73,6 +88,10 @@ describe.skipIf(skipBrowser)('the idb engine in headless Chromium', () => {
     app = await startBrowserApp(APP)
   }, 120_000)
   afterAll(async () => app?.close())
+  afterEach(async () => {
+    if (clockSet) await app!.context.clock.setSystemTime(Date.now())
+    clockSet = false
+  })
 
   it('keeps values across a page reload and a browser restart', async () => {
     let page = await app!.open()
@@ -98,10 +117,14 @@ describe.skipIf(skipBrowser)('the idb engine in headless Chromium', () => {
   it('expires entries by their envelope and prunes expired rows in batches on later writes', async () => {
     const page = await app!.open()
     const ns = { namespace: 'ttl' }
+    // A set clock, not a sleep: under load six round trips can outlast a short real TTL.
+    const t = Date.now()
+    await setClock(page, t)
     for (let i = 0; i < 5; i++) await run(page, ns, 'set', `short${i}`, i, { ttl: 150 })
     await run(page, ns, 'set', 'long', 'stays')
+    await setClock(page, t + 149)
     expect(await run(page, ns, 'get', 'short0')).toBe(0)
-    await page.waitForTimeout(300)
+    await setClock(page, t + 150)
     expect(await run(page, ns, 'get', 'short1')).toBe('MISS')
     expect(await run(page, ns, 'keys')).toEqual(['long'])
     expect(await run(page, ns, 'size')).toBe(1)
@@ -109,6 +132,32 @@ describe.skipIf(skipBrowser)('the idb engine in headless Chromium', () => {
     expect(await call(page, `app.storedRows('ttl')`)).toBe(5)
     await run(page, { ...ns, policy: 'fifo' }, 'set', 'trigger', 1)
     expect(await call(page, `app.storedRows('ttl')`)).toBe(2)
+  })
+
+  it('prunes at most one batch (PRUNE_BATCH = 64) of expired rows per write', async () => {
+    const page = await app!.open()
+    const t = Date.now()
+    // Date.now in the page is set, timers keep running (IndexedDB's callbacks need them).
+    await setClock(page, t)
+    await call(page, `app.fill({ namespace: 'batch' }, 70, 1_000)`)
+    await call(page, `app.fill({ namespace: 'batch' }, 1)`)
+    expect(await call(page, `app.storedRows('batch')`)).toBe(70)
+    await setClock(page, t + 1_000)
+    await run(page, { namespace: 'batch' }, 'set', 'w1', 1)
+    expect(await call(page, `app.storedRows('batch')`)).toBe(70 + 1 - 64)
+    await run(page, { namespace: 'batch' }, 'set', 'w2', 1)
+    expect(await call(page, `app.storedRows('batch')`)).toBe(3)
+    expect(await run(page, { namespace: 'batch' }, 'keys')).toEqual(['row0', 'w1', 'w2'])
+  })
+
+  it('recovers when the browser closes its connection (site data cleared, e.g. a Clear-Site-Data response)', async () => {
+    const page = await app!.open()
+    expect(await call(page, `app.settle(app.kept.set('a', 1).then(() => app.kept.get('a')))`)).toBe(1)
+    const cdp = await app!.context.newCDPSession(page)
+    await cdp.send('Storage.clearDataForOrigin', { origin: app!.server.origin, storageTypes: 'indexeddb' })
+    await cdp.detach()
+    expect(await call(page, `app.settle(app.kept.get('a'))`)).toBe('MISS')
+    expect(await call(page, `app.settle(app.kept.set('b', 2).then(() => app.kept.get('b')))`)).toBe(2)
   })
 
   it('bounds each namespace by maxsize, least recently used first', async () => {

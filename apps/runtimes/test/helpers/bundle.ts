@@ -90,3 +90,22 @@ export function describeSize(label: string, b: Bundle): string {
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`
   return `[runtimes] ${label}: ${kb(b.minBytes)} min, ${kb(b.gzipBytes)} min+gzip (${b.gzipBytes} bytes)`
 }
+
+/**
+ * Bundle a user's TypeScript `source` (e.g. a docs page's example app) as their build would:
+ * esbuild with default TypeScript settings (not the repo's verbatimModuleSyntax, which keeps
+ * type-only imports), the packages resolved from `resolveDir` to their built `dist/`.
+ */
+export async function bundleUserSource(source: string, resolveDir: string, target: 'browser' | 'edge'): Promise<string> {
+  const result = await build({
+    stdin: { contents: source, resolveDir, sourcefile: 'app.ts', loader: 'ts' },
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent',
+    ...(target === 'edge' ? { conditions: ['workerd', 'worker', 'browser'] } : {}),
+    tsconfigRaw: '{}',
+  })
+  return result.outputFiles[0]!.text
+}
