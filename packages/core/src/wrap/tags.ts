@@ -65,13 +65,28 @@ export const tagging: Step = (inner: Store, { engine, sync, config }): Store => 
     const read = state.readTags(stored.tags)
     return sync ? apply(stored, read as TagState) : Promise.resolve(read).then((s) => apply(stored, s))
   }
-  /** Notes a longer lifetime once per function (a write, so not on every set). */
+  /**
+   * Notes a longer lifetime once per function (a write, so not on every set). Only a note the
+   * engine took counts: after a failed one the next write tries again, else the store could
+   * drop tag records while entries that carry them live on.
+   */
   const keep = (value: unknown): unknown => {
     if (!isEnvelope(value) || value.tags === undefined) return undefined
     const lifetime = lifetimeOf(value)
     if (lifetime <= kept) return undefined
+    const before = kept
     kept = lifetime
-    return state.keepTags(lifetime)
+    const undo = (error: unknown): never => {
+      if (kept === lifetime) kept = before
+      throw error
+    }
+    let noted: unknown
+    try {
+      noted = state.keepTags(lifetime)
+    } catch (error) {
+      undo(error)
+    }
+    return sync ? noted : Promise.resolve(noted).catch(undo)
   }
 
   if (sync) {
