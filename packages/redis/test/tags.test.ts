@@ -128,6 +128,33 @@ describe.skipIf(skip !== undefined)('static tags on Redis', () => {
       await f.engine.close()
     }
   })
+
+  it('tag records expire: kept for the longest tagged lifetime (a shorter one never lowers it), for good only after an entry without expiry', async () => {
+    const redis = { url: server.url, keyPrefix: 'bounded:' }
+    const record = (tag: string) => `bounded:{twat-cache-tags}:t:${tag}`
+    const engine = createRedisEngine({ namespace: 'bounded', redis })
+    const f = acache({ engine: 'redis', namespace: 'bounded-f', redis, ttl: '20s', tags: ['bounded:a'] })(async () => 1)
+    try {
+      await f() // a tagged entry of ~20 s: the horizon
+      expect(Number(await admin.get('bounded:{twat-cache-tags}:horizon'))).toBeGreaterThanOrEqual(20_000)
+      await invalidateTags(['bounded:a'], { engine })
+      const ttl = await admin.pttl(record('bounded:a'))
+      expect(ttl).toBeGreaterThan(15_000)
+      expect(ttl).toBeLessThanOrEqual(21_000)
+      await engine.keepTags!(1000) // shorter: the horizon stays
+      await expireTags(['bounded:b'], { engine })
+      expect(await admin.pttl(record('bounded:b'))).toBeGreaterThan(15_000)
+      await engine.keepTags!(60_000)
+      await expireTags(['bounded:a'], { engine }) // the TTL only grows
+      expect(await admin.pttl(record('bounded:a'))).toBeGreaterThan(50_000)
+      await engine.keepTags!(Number.POSITIVE_INFINITY)
+      await invalidateTags(['bounded:c'], { engine })
+      expect(await admin.pttl(record('bounded:c'))).toBe(-1)
+    } finally {
+      await engine.close()
+      await f.engine.close()
+    }
+  })
 })
 
 async function keys(engine: { keys?: () => Iterable<string> | AsyncIterable<string> }): Promise<string[]> {
