@@ -153,6 +153,26 @@ describe('invalidateTags and expireTags on process-local engines', () => {
     expect(f.cacheInfo().stale).toBe(0)
   })
 
+  it('expireTags on entries without a ttl (no stale window): a miss, so a failing run fails and no stale value is served', async () => {
+    const t = uid()
+    let runs = 0
+    let checks = 0
+    const sync = mcache({ namespace: uid(), tags: [t] })(() => {
+      if (++runs > 1) throw new Error('down')
+      return runs
+    })
+    const revalidated = acache({ namespace: uid(), tags: [t], revalidate: async () => (checks++, notModified) })(async () => 10 + ++runs)
+    expect(sync()).toBe(1)
+    const first = await revalidated()
+    await expireTags([t])
+    expect(() => sync()).toThrow('down')
+    expect(sync.cacheInfo()).toMatchObject({ stale: 0, refreshes: 0, misses: 2 })
+    // revalidate applies to entries still stored: an expired entry without a window is gone.
+    expect(await revalidated()).toBeGreaterThan(first)
+    expect(checks).toBe(0)
+    expect(revalidated.cacheInfo()).toMatchObject({ misses: 2, refreshes: 0 })
+  })
+
   it('expireTags: the stale window starts at the mark (staleWhileRevalidate past it is a miss)', async () => {
     vi.useFakeTimers({ now: 1_000_000, toFake: ['Date'] })
     try {

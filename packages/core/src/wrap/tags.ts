@@ -14,7 +14,10 @@ import { type TagMethods, type TaggedReads, isTagRegistry, latestMark, passMark,
 export function applyTagState(entry: Envelope, state: TagState): Envelope | typeof MISS {
   if (state.invalidatedAt >= entry.createdAt) return MISS
   if (state.expiredAt >= entry.createdAt && state.expiredAt < entry.expiresAt) {
-    const staleUntil = entry.staleUntil >= NEVER ? NEVER : state.expiredAt + (entry.staleUntil - entry.expiresAt)
+    // No ttl (`expiresAt` NEVER) means no stale window, so the entry is gone at the mark; a
+    // finite `expiresAt` with `staleUntil` NEVER is a window without end, which stays.
+    const window = entry.expiresAt >= NEVER ? 0 : entry.staleUntil - entry.expiresAt
+    const staleUntil = entry.expiresAt < NEVER && entry.staleUntil >= NEVER ? NEVER : state.expiredAt + window
     return { ...entry, expiresAt: state.expiredAt, staleUntil }
   }
   return entry
