@@ -46,6 +46,20 @@ describe.skipIf(skip !== undefined)('static tags on Redis', () => {
     }
   })
 
+  it('a function without tags pays nothing for them: a hit is one GET, no MGET, no script', async () => {
+    const f = acache({ engine: 'redis', namespace: 'untagged', redis: { url: server.url } })(async (id: number) => ({ id }))
+    try {
+      await f(1)
+      await invalidateTags(['anything'], { engine: f.engine })
+      await admin.config('RESETSTAT')
+      for (let i = 0; i < 5; i++) expect(await f(1)).toEqual({ id: 1 })
+      const seen = await calls()
+      expect([seen.get, seen.mget ?? 0, seen.evalsha ?? 0, seen.eval ?? 0]).toEqual([5, 0, 0, 0])
+    } finally {
+      await f.engine.close()
+    }
+  })
+
   it('a tags function: a key whose tags this process saw is one MGET; changed tags are read after the entry', async () => {
     let runs = 0
     const redis = { url: server.url }
