@@ -42,7 +42,7 @@ function checkTags(what: string, tags: unknown): readonly string[] {
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /**
- * The engine `options` name, if any: an engine, or the options that open one (a bare name is
+ * The engine `options` names, if any: an engine, or the options that open one (a bare name is
  * short for `{ engine: name }`). Anything else is an error, never "every engine": a typo in
  * `options` must not quietly widen the call to every engine, or aim it at a default one.
  */
