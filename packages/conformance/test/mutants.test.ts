@@ -71,6 +71,7 @@ const EXPECTED_FAILURES: Record<string, string[]> = {
   'tags-per-namespace': ['tag state is store-wide: other namespaces (and other instances on the store) see the marks'],
   'tags-truncated': ['tags are compared whole, whatever characters they hold'],
   'tags-closed-open': ['after close(), tag methods fail with EngineClosedError'],
+  'tags-forgetful': ['a record is kept at least as long as keepTags asked'],
 }
 
 interface Report {

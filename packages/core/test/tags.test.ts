@@ -2,6 +2,8 @@ import { describe, expect, it, vi } from 'vitest'
 import {
   CacheValueError,
   ConfigurationError,
+  EngineClosedError,
+  MEMORY_CAPABILITIES,
   acache,
   createMemoryEngine,
   createTagRegistry,
@@ -9,6 +11,8 @@ import {
   invalidateTags,
   mcache,
   notModified,
+  registerEngine,
+  unregisterEngine,
 } from '../src/index.js'
 import { resolveTags } from '../src/wrap/tags-resolve.js'
 import { captureLogs, registerAsyncMemory, resetLogsAfterEach } from './wrappers-support.js'
@@ -31,6 +35,9 @@ describe('the tags option', () => {
     expect(resolveTags(['a'], 1, [])).toEqual(['a'])
     expect(resolveTags((v: number, a: string) => [`v:${v}`, a], 2, ['x'])).toEqual(['v:2', 'x'])
     expect(() => resolveTags(() => 'a', 1, [])).toThrow(CacheValueError)
+    expect(() => resolveTags(async () => ['a'], 1, [])).toThrow(/got a promise \(it must be synchronous\)/)
+    expect(() => resolveTags(() => null, 1, [])).toThrow(/got null/)
+    expect(() => resolveTags(() => [7], 1, [])).toThrow(/index 0 \(expected a non-empty string, got 7\)/)
     expect(() => resolveTags(() => [''], 1, [])).toThrow(/index 0/)
     expect(() => resolveTags(() => ['y'.repeat(300)], 1, [])).toThrow(CacheValueError)
     expect(() => resolveTags(() => {
@@ -49,6 +56,26 @@ describe('the tags option', () => {
     expect(f(2)).toBe(4)
     expect(runs).toBe(2)
     expect(logs.warnings.some((w) => w.includes('tags function returned a bad tag'))).toBe(true)
+    expect(f.cacheInfo()).toMatchObject({ errors: 2, size: 0 })
+  })
+
+  it('a tags function that throws, or returns a non-array: the value is returned (sync and async), not cached, counted', async () => {
+    const logs = captureLogs()
+    let runs = 0
+    const throwing = mcache({ namespace: uid(), tags: () => {
+      throw new Error('no tags today')
+    } })((n: number) => n + 0 * ++runs)
+    expect(throwing(3)).toBe(3)
+    expect(throwing(3)).toBe(3)
+    expect(runs).toBe(2)
+    expect(throwing.cacheInfo()).toMatchObject({ errors: 2, size: 0 })
+    const notArray = acache({ namespace: uid(), tags: (() => 'user:1') as never })(async (n: number) => n + 0 * ++runs)
+    expect(await notArray(4)).toBe(4)
+    expect(await notArray(4)).toBe(4)
+    expect(runs).toBe(4)
+    expect(notArray.cacheInfo().errors).toBe(2)
+    expect(logs.warnings.some((w) => w.includes('the tags function threw (no tags today)'))).toBe(true)
+    expect(logs.warnings.some((w) => w.includes('must return an array of tags, got string'))).toBe(true)
   })
 })
 
@@ -124,6 +151,26 @@ describe('invalidateTags and expireTags on process-local engines', () => {
     await expireTags([t])
     expect(() => f()).toThrow('down')
     expect(f.cacheInfo().stale).toBe(0)
+  })
+
+  it('expireTags on entries without a ttl (no stale window): a miss, so a failing run fails and no stale value is served', async () => {
+    const t = uid()
+    let runs = 0
+    let checks = 0
+    const sync = mcache({ namespace: uid(), tags: [t] })(() => {
+      if (++runs > 1) throw new Error('down')
+      return runs
+    })
+    const revalidated = acache({ namespace: uid(), tags: [t], revalidate: async () => (checks++, notModified) })(async () => 10 + ++runs)
+    expect(sync()).toBe(1)
+    const first = await revalidated()
+    await expireTags([t])
+    expect(() => sync()).toThrow('down')
+    expect(sync.cacheInfo()).toMatchObject({ stale: 0, refreshes: 0, misses: 2 })
+    // revalidate applies to entries still stored: an expired entry without a window is gone.
+    expect(await revalidated()).toBeGreaterThan(first)
+    expect(checks).toBe(0)
+    expect(revalidated.cacheInfo()).toMatchObject({ misses: 2, refreshes: 0 })
   })
 
   it('expireTags: the stale window starts at the mark (staleWhileRevalidate past it is a miss)', async () => {
@@ -246,6 +293,109 @@ describe('invalidateTags and expireTags on process-local engines', () => {
     await expect(invalidateTags('x' as never)).rejects.toThrow(ConfigurationError)
     await expect(expireTags(['ok', ''])).rejects.toThrow(/tags\.1/)
     await expect(invalidateTags([])).resolves.toBeUndefined()
+    for (const tags of [null, undefined, new Set(['a']), { 0: 'a' }, [1], ['x'.repeat(257)], [undefined]]) {
+      await expect(invalidateTags(tags as never), String(tags)).rejects.toThrow(ConfigurationError)
+    }
+    await expect(expireTags(['x'.repeat(256)])).resolves.toBeUndefined()
+  })
+
+  it('a bare string is an error that says to wrap it in an array (it is never split into characters)', async () => {
+    await expect(invalidateTags('user:7' as never)).rejects.toThrow(`wrap it in an array, invalidateTags(["user:7"])`)
+    await expect(expireTags('user:7' as never)).rejects.toThrow(`expireTags(["user:7"])`)
+  })
+
+  it('bad options are a ConfigurationError, never a call that quietly marks every engine (or a default one)', async () => {
+    for (const options of ['memory', null, 5, { engin: 'sqlite' }, { engine: 5 }, { engine: null }, { engine: { folderName: 'x' } }, { engine: ['memory'] }]) {
+      const error = await invalidateTags(['a'], options as never).catch((e: unknown) => e)
+      expect(error, JSON.stringify(options)).toBeInstanceOf(ConfigurationError)
+      expect((error as Error).message).toMatch(/pass \{ engine \}/)
+    }
+    // Bad tags are reported before the options are looked at, and an empty list still checks them.
+    await expect(invalidateTags([], { engin: 'x' } as never)).rejects.toThrow(/unknown option\(s\) 'engin'/)
+  })
+
+  it('options.engine as a bare name is short for { engine: name }', async () => {
+    const t = uid()
+    let runs = 0
+    const f = mcache({ namespace: uid(), tags: [t] })(() => ++runs)
+    f()
+    await invalidateTags([t], { engine: 'memory' })
+    expect(f()).toBe(2)
+  })
+
+  it('an explicit engine that was closed rejects with EngineClosedError (the mark would be lost); tracked closed engines are skipped', async () => {
+    const registry = createTagRegistry()
+    let open = true
+    registerEngine(
+      {
+        name: 'tagged-memory',
+        capabilities: { ...MEMORY_CAPABILITIES, tags: true },
+        priority: -1,
+        create: (config) => {
+          const inner = createMemoryEngine(config)
+          const guard = () => {
+            if (!open) throw new EngineClosedError('tagged-memory')
+          }
+          return Object.assign(inner, {
+            name: 'tagged-memory',
+            capabilities: { ...MEMORY_CAPABILITIES, tags: true },
+            readTags: (tags: readonly string[]) => (guard(), registry.readTags(tags)),
+            markTags: (tags: readonly string[], kind: 'invalidate' | 'expire', at: number) => (guard(), registry.markTags(tags, kind, at)),
+            keepTags: (lifetime: number) => (guard(), registry.keepTags(lifetime)),
+          }) as never
+        },
+      },
+      { replace: true },
+    )
+    try {
+      const f = mcache({ engine: 'tagged-memory', namespace: uid(), tags: ['a'] })(() => 1)
+      f()
+      open = false
+      f.engine.close()
+      await expect(invalidateTags(['a'])).resolves.toBeUndefined()
+      await expect(invalidateTags(['a'], { engine: f.engine })).rejects.toBeInstanceOf(EngineClosedError)
+    } finally {
+      unregisterEngine('tagged-memory')
+    }
+  })
+
+  it('a note of how long tagged entries live that the engine refused is sent again by the next write', async () => {
+    const registry = createTagRegistry()
+    const notes: number[] = []
+    let refuse = true
+    registerEngine(
+      {
+        name: 'refusing-tags',
+        capabilities: { ...MEMORY_CAPABILITIES, tags: true },
+        priority: -1,
+        create: (config) =>
+          Object.assign(createMemoryEngine(config), {
+            name: 'refusing-tags',
+            capabilities: { ...MEMORY_CAPABILITIES, tags: true },
+            readTags: (tags: readonly string[]) => registry.readTags(tags),
+            markTags: (tags: readonly string[], kind: 'invalidate' | 'expire', at: number) => registry.markTags(tags, kind, at),
+            keepTags(lifetime: number) {
+              notes.push(lifetime)
+              if (refuse) throw new Error('store busy')
+              registry.keepTags(lifetime)
+            },
+          }) as never,
+      },
+      { replace: true },
+    )
+    try {
+      captureLogs()
+      let runs = 0
+      const f = mcache({ engine: 'refusing-tags', namespace: uid(), tags: ['a'], ttl: '1h' })((n: number) => n + 0 * ++runs)
+      expect(() => f(1)).toThrow('store busy') // the note failed, so did this write (an engine error is the caller's)
+      refuse = false
+      f(1)
+      f(2)
+      expect(notes).toHaveLength(2)
+      expect(notes[1]).toBeGreaterThanOrEqual(3_600_000)
+    } finally {
+      unregisterEngine('refusing-tags')
+    }
   })
 })
 

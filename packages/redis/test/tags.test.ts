@@ -46,6 +46,20 @@ describe.skipIf(skip !== undefined)('static tags on Redis', () => {
     }
   })
 
+  it('a function without tags pays nothing for them: a hit is one GET, no MGET, no script', async () => {
+    const f = acache({ engine: 'redis', namespace: 'untagged', redis: { url: server.url } })(async (id: number) => ({ id }))
+    try {
+      await f(1)
+      await invalidateTags(['anything'], { engine: f.engine })
+      await admin.config('RESETSTAT')
+      for (let i = 0; i < 5; i++) expect(await f(1)).toEqual({ id: 1 })
+      const seen = await calls()
+      expect([seen.get, seen.mget ?? 0, seen.evalsha ?? 0, seen.eval ?? 0]).toEqual([5, 0, 0, 0])
+    } finally {
+      await f.engine.close()
+    }
+  })
+
   it('a tags function: a key whose tags this process saw is one MGET; changed tags are read after the entry', async () => {
     let runs = 0
     const redis = { url: server.url }
@@ -74,6 +88,8 @@ describe.skipIf(skip !== undefined)('static tags on Redis', () => {
         const stored = await f.engine.get((await keys(f.engine))[0]!)
         return { ...(stored as object), tags: ['owner:moved'] }
       })())
+      // The remembered tag is invalidated, but the entry no longer carries it: still a hit.
+      await invalidateTags(['owner:1'], { engine: other })
       expect(await f(1)).toEqual({ id: 1, owner: 1, run: 1 })
       await invalidateTags(['owner:moved'], { engine: other })
       expect(await f(1)).toEqual({ id: 1, owner: 1, run: 2 })
@@ -125,6 +141,33 @@ describe.skipIf(skip !== undefined)('static tags on Redis', () => {
       expect(await f(1)).toBe('1:4')
     } finally {
       await other.close()
+      await f.engine.close()
+    }
+  })
+
+  it('tag records expire: kept for the longest tagged lifetime (a shorter one never lowers it), for good only after an entry without expiry', async () => {
+    const redis = { url: server.url, keyPrefix: 'bounded:' }
+    const record = (tag: string) => `bounded:{twat-cache-tags}:t:${tag}`
+    const engine = createRedisEngine({ namespace: 'bounded', redis })
+    const f = acache({ engine: 'redis', namespace: 'bounded-f', redis, ttl: '20s', tags: ['bounded:a'] })(async () => 1)
+    try {
+      await f() // a tagged entry of ~20 s: the horizon
+      expect(Number(await admin.get('bounded:{twat-cache-tags}:horizon'))).toBeGreaterThanOrEqual(20_000)
+      await invalidateTags(['bounded:a'], { engine })
+      const ttl = await admin.pttl(record('bounded:a'))
+      expect(ttl).toBeGreaterThan(15_000)
+      expect(ttl).toBeLessThanOrEqual(21_000)
+      await engine.keepTags!(1000) // shorter: the horizon stays
+      await expireTags(['bounded:b'], { engine })
+      expect(await admin.pttl(record('bounded:b'))).toBeGreaterThan(15_000)
+      await engine.keepTags!(60_000)
+      await expireTags(['bounded:a'], { engine }) // the TTL only grows
+      expect(await admin.pttl(record('bounded:a'))).toBeGreaterThan(50_000)
+      await engine.keepTags!(Number.POSITIVE_INFINITY)
+      await invalidateTags(['bounded:c'], { engine })
+      expect(await admin.pttl(record('bounded:c'))).toBe(-1)
+    } finally {
+      await engine.close()
       await f.engine.close()
     }
   })

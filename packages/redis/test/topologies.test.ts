@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { MISS, acache, invalidateTags } from '@twat-cache/core'
+import { MISS, acache, expireTags, invalidateTags } from '@twat-cache/core'
 import '../src/index.js'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -103,6 +103,10 @@ describe.skipIf(skip !== undefined)('Cluster', () => {
       const after = await Promise.all(Array.from({ length: 20 }, (_, id) => user(id)))
       expect(after.filter((v) => v.run > 20).map((v) => v.id).sort((a, b) => a - b)).toEqual([3, 11])
       expect((await invalidator.readTags!(tagsOf(0, 3))).invalidatedAt).toBeGreaterThan(0)
+      // Engine options instead of an engine (opened for the call): expireTags reaches them too.
+      await expireTags(['clu-user:4:7'], { engine: { engine: 'redis', redis: { cluster } } })
+      const expired = await Promise.all(Array.from({ length: 20 }, (_, id) => user(id)))
+      expect(expired.filter((v) => v.run > 22).map((v) => v.id)).toEqual([4])
     } finally {
       await invalidator.close()
       await user.engine.close()

@@ -35,8 +35,12 @@ const MARK = `INSERT INTO ${TAGS} (tag, invalidated_at, expired_at, until)
 const HORIZON = `SELECT value FROM ${META} WHERE name = 'horizon'`
 const KEEP = `INSERT INTO ${META} (name, value) VALUES ('horizon', ?)
   ON CONFLICT (name) DO UPDATE SET value = ${longer('value', 'excluded.value')}`
-/** At most this many outdated rows are removed per mark: compaction never stalls a mark. */
-const COMPACT = `DELETE FROM ${TAGS} WHERE tag IN (SELECT tag FROM ${TAGS} WHERE until IS NOT NULL AND until <= ? LIMIT 64)`
+/**
+ * Outdated rows removed per mark: 64 more than the mark wrote, so compaction keeps up with marks
+ * of many tags (rows never pile up faster than they go) and costs O(tags) like the mark itself.
+ */
+const COMPACT = `DELETE FROM ${TAGS} WHERE tag IN (SELECT tag FROM ${TAGS} WHERE until IS NOT NULL AND until <= ? LIMIT ?)`
+const COMPACT_EXTRA = 64
 
 /** Runs `op` as the engine runs every operation (closed check, replaced file, errors). */
 type Run = <T>(doing: string, now: number, isWrite: boolean, op: () => T) => T
@@ -63,7 +67,7 @@ export function sqliteTagMethods(connection: Connection, run: Run): SyncTagMetho
           const horizon = connection.statement(HORIZON).get() as { value: number | null } | undefined
           const until = horizon === undefined ? now : horizon.value === null ? null : now + horizon.value
           connection.statement(MARK).run(kind === 'invalidate' ? at : 0, kind === 'expire' ? at : 0, until, JSON.stringify(tags))
-          connection.statement(COMPACT).run(now)
+          connection.statement(COMPACT).run(now, COMPACT_EXTRA + tags.length)
         }).immediate()
       }),
     keepTags: (lifetime: number): void =>

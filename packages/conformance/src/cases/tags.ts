@@ -67,6 +67,20 @@ export function tagCases(h: Harness): void {
     expect((await other.read([t])).invalidatedAt).toBe(at)
   })
 
+  it('a record is kept at least as long as keepTags asked', async (ctx) => {
+    await skipWithout(ctx)
+    // Installed before the engine reads the clock; real sleeps for engines with native expiry.
+    const clock = await h.clock()
+    const tags = tagsOf(await h.make())
+    const t = h.key('kept')
+    await tags.keep(clock.unit * 20)
+    const at = Date.now()
+    await tags.mark([t], 'invalidate', at)
+    await clock.advance(clock.unit * 3)
+    // Dropped early, the mark would be lost while entries carrying the tag still live.
+    expect((await tags.read([t])).invalidatedAt).toBe(at)
+  })
+
   it('tags are compared whole, whatever characters they hold', async (ctx) => {
     await skipWithout(ctx)
     const tags = tagsOf(await h.make())

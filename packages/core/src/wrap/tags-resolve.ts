@@ -19,7 +19,8 @@ export function resolveTags(tags: unknown, value: unknown, args: readonly unknow
     throw new CacheValueError(`the tags function threw (${reason(error)}); the value was returned but not cached`, { cause: error })
   }
   if (!Array.isArray(result)) {
-    throw new CacheValueError(`the tags function must return an array of tags, got ${result === null ? 'null' : typeof result}; the value was returned but not cached`)
+    const got = result === null ? 'null' : typeof (result as PromiseLike<unknown> | undefined)?.then === 'function' ? 'a promise (it must be synchronous)' : typeof result
+    throw new CacheValueError(`the tags function must return an array of tags, got ${got}; the value was returned but not cached`)
   }
   for (const [i, tag] of result.entries()) {
     const problem = tagProblem(tag)

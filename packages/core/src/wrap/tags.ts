@@ -14,7 +14,10 @@ import { type TagMethods, type TaggedReads, isTagRegistry, latestMark, passMark,
 export function applyTagState(entry: Envelope, state: TagState): Envelope | typeof MISS {
   if (state.invalidatedAt >= entry.createdAt) return MISS
   if (state.expiredAt >= entry.createdAt && state.expiredAt < entry.expiresAt) {
-    const staleUntil = entry.staleUntil >= NEVER ? NEVER : state.expiredAt + (entry.staleUntil - entry.expiresAt)
+    // No ttl (`expiresAt` NEVER) means no stale window, so the entry is gone at the mark; a
+    // finite `expiresAt` with `staleUntil` NEVER is a window without end, which stays.
+    const window = entry.expiresAt >= NEVER ? 0 : entry.staleUntil - entry.expiresAt
+    const staleUntil = entry.expiresAt < NEVER && entry.staleUntil >= NEVER ? NEVER : state.expiredAt + window
     return { ...entry, expiresAt: state.expiredAt, staleUntil }
   }
   return entry
@@ -65,13 +68,28 @@ export const tagging: Step = (inner: Store, { engine, sync, config }): Store => 
     const read = state.readTags(stored.tags)
     return sync ? apply(stored, read as TagState) : Promise.resolve(read).then((s) => apply(stored, s))
   }
-  /** Notes a longer lifetime once per function (a write, so not on every set). */
+  /**
+   * Notes a longer lifetime once per function (a write, so not on every set). Only a note the
+   * engine took counts: after a failed one the next write tries again, else the store could
+   * drop tag records while entries that carry them live on.
+   */
   const keep = (value: unknown): unknown => {
     if (!isEnvelope(value) || value.tags === undefined) return undefined
     const lifetime = lifetimeOf(value)
     if (lifetime <= kept) return undefined
+    const before = kept
     kept = lifetime
-    return state.keepTags(lifetime)
+    const undo = (error: unknown): never => {
+      if (kept === lifetime) kept = before
+      throw error
+    }
+    let noted: unknown
+    try {
+      noted = state.keepTags(lifetime)
+    } catch (error) {
+      undo(error)
+    }
+    return sync ? noted : Promise.resolve(noted).catch(undo)
   }
 
   if (sync) {
