@@ -135,3 +135,69 @@ describe('memory engine: expiry without full scans', () => {
     expect(engine.stats().evictions).toBe(0)
   })
 })
+
+describe('memory engine: expiry work is bounded with 100,000 entries', () => {
+  it('size() and stats() examine a bounded number of slots per call and read the clock at most once', () => {
+    const clock = { t: 0, reads: 0 }
+    const engine = createMemoryEngine({ maxsize: Number.POSITIVE_INFINITY, now: () => (clock.reads++, clock.t) })
+    const total = 100_000
+    for (let i = 1; i < total; i++) engine.set(`k${i}`, i, { ttl: 1000 })
+    engine.set('last', 0, { ttl: 10 }) // the last slot
+    engine.keys() // a full pass: the next sweep starts over at the first slot
+    clock.t = 10 // only 'last' has expired
+    clock.reads = 0
+    // A full scan finds 'last' in the first call; a bounded sweep reaches it only after walking
+    // every slot before it, some per call: the count of calls measures the slots each examines.
+    let calls = 0
+    while ((calls % 2 === 0 ? engine.size() : engine.stats().size) === total) calls++
+    calls++
+    expect(clock.reads).toBeLessThanOrEqual(calls)
+    expect(calls).toBeGreaterThanOrEqual(total / 100) // ≤ 100 slots per call
+    expect(calls).toBeLessThanOrEqual(Math.ceil(total / 64)) // ≥ 64 slots per call: bounded steps reclaim it
+    expect(engine.size()).toBe(total - 1)
+    expect(engine.get('last')).toBe(MISS)
+  })
+})
+
+describe('memory engine: expired entries are not evictions, nor kept on overwrite', () => {
+  it('an expired entry the policy picks as the victim is reclaimed, not counted as an eviction', () => {
+    for (const policy of ['lru', 'fifo', 'lfu'] as const) {
+      const clock = { t: 0 }
+      const engine = createMemoryEngine({ maxsize: 200, policy, now: () => clock.t })
+      engine.set('old', 0, { ttl: 10 }) // the oldest, least used: every policy's first victim
+      for (let i = 1; i < 200; i++) engine.set(`k${i}`, i)
+      for (let i = 1; i < 200; i++) engine.get(`k${i}`)
+      clock.t = 10
+      engine.set('new', 1)
+      expect(engine.stats(), policy).toMatchObject({ evictions: 0, size: 200 })
+      engine.set('newer', 2) // now full of live entries: one real eviction
+      expect(engine.stats().evictions, policy).toBe(1)
+    }
+  })
+
+  it('an expired entry under maxBytes is reclaimed, not counted as an eviction', () => {
+    const clock = { t: 0 }
+    const size = entry('a', 1)
+    const engine = createMemoryEngine({ maxBytes: 100 * size, maxsize: 1000, now: () => clock.t })
+    engine.set('a', 1, { ttl: 10 })
+    for (let i = 0; i < 60; i++) engine.set(`b${i}`, 1)
+    clock.t = 10
+    engine.set('big', 'x'.repeat(20 * size)) // needs room: 'a' (expired) goes first, then live ones
+    expect(engine.get('a')).toBe(MISS)
+    const { evictions, size: n } = engine.stats()
+    expect(n + evictions).toBe(61) // big + the 60 b's, less those evicted; 'a' is not among them
+  })
+
+  it('lfu: a key written again after it expired starts over at one use', () => {
+    const clock = { t: 0 }
+    const engine = createMemoryEngine({ maxsize: 2, policy: 'lfu', now: () => clock.t })
+    engine.set('a', 1, { ttl: 10 })
+    for (let i = 0; i < 5; i++) engine.get('a')
+    clock.t = 20
+    engine.set('a', 2) // a new entry: its old uses died with it
+    engine.set('b', 1)
+    engine.get('b') // b: two uses, a: one
+    engine.set('c', 1)
+    expect(engine.keys().sort()).toEqual(['b', 'c'])
+  })
+})

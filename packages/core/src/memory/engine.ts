@@ -268,8 +268,14 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
     }
   }
 
+  /** Whether slot `s` holds an expired entry (read without dropping it). */
+  const expired = (s: number): boolean => exp !== undefined && exp[s] !== 0 && exp[s]! <= now()
+  /** The policy's victim `s` makes room; an expired one is reclaimed, not counted as an eviction. */
+  const evicted = (s: number): void => {
+    if (!expired(s)) evictions++
+  }
   const evict = (s: number): void => {
-    evictions++
+    evicted(s)
     drop(s)
   }
 
@@ -299,6 +305,8 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
     const expires = expiryOf(setOptions)
     const size = sizes ? estimateHeapSize(key) + estimateHeapSize(value) : 0
     let s = map.get(key)
+    // An expired entry is gone: the key comes back as a new entry (for lfu, with one use).
+    if (s !== undefined && exp !== undefined && dead(s)) s = undefined
     if (expires === -1 || size > maxBytes) {
       if (s !== undefined) drop(s)
       return
@@ -310,8 +318,8 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
       if (n >= maxsize) {
         // Full: the victim's slot takes the new entry, with no move.
         s = victim(0)
+        evicted(s)
         release(s)
-        evictions++
       } else s = append()
       keys[s] = key
       map.set(key, s)
