@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createCacheConfig } from '../src/config.js'
 import { ConfigurationError } from '../src/errors.js'
@@ -199,5 +200,50 @@ describe('memory engine: expired entries are not evictions, nor kept on overwrit
     engine.get('b') // b: two uses, a: one
     engine.set('c', 1)
     expect(engine.keys().sort()).toEqual(['b', 'c'])
+  })
+})
+
+describe('memory engine: maxBytes accounting', () => {
+  type Op = { op: 'set'; key: string; len: number; ttl?: number } | { op: 'get' | 'delete'; key: string } | { op: 'tick' }
+  const key = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f')
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ op: fc.constant('set' as const), key, len: fc.integer({ min: 0, max: 120 }) }),
+    fc.record({ op: fc.constant('set' as const), key, len: fc.integer({ min: 0, max: 120 }), ttl: fc.integer({ min: -1, max: 3 }) }),
+    fc.record({ op: fc.constantFrom('get' as const, 'delete' as const), key }),
+    fc.record({ op: fc.constant('tick' as const) }),
+  )
+
+  it('the stored entries never pass the bound, and the bound is whole again once they are gone', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...MEMORY_CAPABILITIES.policies), fc.integer({ min: 1, max: 6 }), fc.array(op, { maxLength: 60 }), (policy, maxsize, ops) => {
+        const clock = { t: 0 }
+        const maxBytes = 300
+        const engine = createMemoryEngine({ maxBytes, maxsize, policy, now: () => clock.t, random: () => 0.5 })
+        const values = new Map<string, string>()
+        for (const o of ops) {
+          if (o.op === 'tick') clock.t++
+          else if (o.op === 'set') {
+            const value = 'v'.repeat(o.len)
+            engine.set(o.key, value, o.ttl === undefined ? undefined : { ttl: o.ttl })
+            values.set(o.key, value)
+          } else if (o.op === 'get') engine.get(o.key)
+          else engine.delete(o.key)
+          const stored = engine.keys()
+          const bytes = stored.reduce((sum, k) => sum + entry(k, values.get(k)), 0)
+          expect(bytes).toBeLessThanOrEqual(maxBytes)
+          expect(stored.length).toBeLessThanOrEqual(maxsize)
+        }
+        // Expired and deleted entries gave their bytes back: one entry of exactly the bound fits.
+        clock.t += 10
+        for (const k of engine.keys()) engine.delete(k)
+        const evictions = engine.stats().evictions
+        const whole = 'w'.repeat((maxBytes - entry('z', '')) / 2)
+        expect(entry('z', whole)).toBe(maxBytes)
+        engine.set('z', whole)
+        expect(engine.get('z')).toBe(whole)
+        expect(engine.stats().evictions).toBe(evictions)
+      }),
+      { numRuns: 500 },
+    )
   })
 })
