@@ -186,6 +186,13 @@ describe('memory engine: ttl with an injected clock', () => {
     expect(engine.size()).toBe(0)
   })
 
+  it.each([Number.NaN, '5m'])('rejects a per-call ttl of %s, keeping the stored entry', (ttl) => {
+    const engine = createMemoryEngine({ now: manualClock().now })
+    engine.set('k', 'old')
+    expect(() => engine.set('k', 'new', { ttl: ttl as number })).toThrow(/ttl must be a number of milliseconds .* got (NaN|5m)/)
+    expect(engine.get('k')).toBe('old')
+  })
+
   it('overwriting without a ttl makes an expiring entry permanent', () => {
     const clock = manualClock()
     const engine = createMemoryEngine({ now: clock.now })

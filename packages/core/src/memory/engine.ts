@@ -282,8 +282,11 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
   const expiryOf = (setOptions: SetOptions | undefined): number => {
     const ttl = setOptions?.ttl ?? defaultTtl
     if (ttl === undefined || ttl === Infinity) return 0
-    // A ttl of 0 or less (or NaN) means "already expired": the entry is not stored.
-    return ttl > 0 ? now() + ttl : -1
+    // A ttl of 0 or less means "already expired": the entry is not stored.
+    if (ttl > 0) return now() + ttl
+    if (ttl <= 0) return -1
+    // NaN or a non-number (a duration string): dropping the entry would hide the mistake.
+    throw new ConfigurationError(`memory engine: set's ttl must be a number of milliseconds (0 or less: not stored), got ${String(ttl)}`)
   }
 
   // The hot path of the whole library: one Map lookup, no allocation, and the clock only for
