@@ -1,4 +1,6 @@
 import fc from 'fast-check'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { createCacheConfig } from '../src/config.js'
 import { ConfigurationError } from '../src/errors.js'
@@ -245,5 +247,50 @@ describe('memory engine: maxBytes accounting', () => {
       }),
       { numRuns: 500 },
     )
+  })
+})
+
+describe('memory engine: typed arrays follow the entries', () => {
+  /** ArrayBuffer bytes held after a full GC (gc() made callable at run time, as --expose-gc does). */
+  function arrayBufferBytes(): number {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    // Twice: a typed array's backing store is released after the collection that finds it dead.
+    gc()
+    gc()
+    return process.memoryUsage().arrayBuffers
+  }
+
+  it('shrink after most entries are deleted or expire, and grow again', () => {
+    const clock = { t: 0 }
+    // lfu with maxBytes and ttls: every typed array exists (links, counts, expiry, sizes).
+    const engine = createMemoryEngine({ maxsize: Number.POSITIVE_INFINITY, maxBytes: 1e12, policy: 'lfu', now: () => clock.t })
+    const count = 200_000
+    const before = arrayBufferBytes()
+    for (let i = 0; i < count; i++) engine.set(`k${i}`, i, { ttl: i < count / 2 ? 10 : 1000 })
+    const full = arrayBufferBytes() - before
+    expect(full).toBeGreaterThan(count * 28) // 4 + 4 + 4 + 8 + 8 bytes per slot
+    for (let i = count / 2; i < count - 100; i++) engine.delete(`k${i}`)
+    clock.t = 10
+    expect(engine.keys()).toHaveLength(100) // reclaims the expired half
+    expect(arrayBufferBytes() - before).toBeLessThan(full / 100)
+    for (let i = 0; i < 100; i++) expect(engine.get(`k${count - 1 - i}`)).toBe(count - 1 - i)
+    for (let i = 0; i < count; i++) engine.set(`again${i}`, i)
+    expect(engine.size()).toBe(count + 100)
+    expect(engine.get('again7')).toBe(7)
+  })
+
+  it('keep the policy order across a shrink', () => {
+    for (const policy of ['lru', 'fifo', 'lfu'] as const) {
+      const engine = createMemoryEngine({ maxsize: 5000, policy })
+      for (let i = 0; i < 5000; i++) engine.set(`k${i}`, i)
+      for (let i = 0; i < 4900; i++) engine.delete(`k${i + 50}`) // keeps k0..k49 and k4950..k4999
+      for (let i = 0; i < 50; i++) engine.get(`k${i}`) // under lru and lfu, k4950.. are now the victims
+      for (let i = 0; i < 4901; i++) engine.set(`new${i}`, i)
+      const gone = policy === 'fifo' ? 'k0' : 'k4950'
+      expect(engine.has(gone), policy).toBe(false)
+      expect(engine.size(), policy).toBe(5000)
+      expect(engine.stats().evictions, policy).toBe(1)
+    }
   })
 })

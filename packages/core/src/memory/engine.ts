@@ -24,12 +24,14 @@ const MAX_COUNT = 0xffffffff
 type Links = Uint32Array
 const noop = (_s: number): void => {}
 
-/** A copy of `a` with room for `cap` slots. */
+/** A copy of `a` with room for `cap` slots (fewer than it has when shrinking: slots past `cap` are free). */
 function resized<A extends Uint32Array | Float64Array>(a: A, cap: number): A {
   const b = new (a.constructor as new (length: number) => A)(cap)
-  b.set(a)
+  b.set(a.length > cap ? a.subarray(0, cap) : a)
   return b
 }
+/** Below this many slots the typed arrays never shrink: a few KB, not worth copying. */
+const MIN_SHRINK = 1024
 
 /**
  * The built-in memory engine: O(1) per operation for every policy, no timers, values stored as
@@ -50,7 +52,8 @@ function resized<A extends Uint32Array | Float64Array>(a: A, cap: number): A {
  *   that count first (O(1) LFU, after Shah, Mitra & Matani 2010, with runs in one list);
  * - `exp` (Float64Array): absolute expiry per slot, 0 = never; made only once an entry has a ttl;
  * - `sizes` (Float64Array): estimated bytes per slot; made only with `maxBytes`.
- * Typed arrays grow by 1.5× up to `maxsize + 1` slots, as plain arrays do.
+ * Typed arrays grow by 1.5× up to `maxsize + 1` slots and, once removals leave them three
+ * quarters empty, shrink to 1.5× the entries, as plain arrays do.
  *
  * Expiry is lazy: an expired entry is dropped when it is read or overwritten, when it would be
  * evicted, and by bounded sweeps (a few slots per new key, {@link SWEEP} per `size()` or
@@ -216,7 +219,7 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
     const last = n--
     const key = keys.pop()!
     const value = vals.pop()
-    if (s === last) return
+    if (s === last) return shrink()
     keys[s] = key
     vals[s] = value
     map.set(key, s)
@@ -231,20 +234,32 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
       const c = (counts[s] = counts[last]!)
       if (tails.get(c) === last) tails.set(c, s)
     }
+    shrink()
+  }
+
+  /**
+   * After many removals, give memory back as plain arrays do: down to 1.5× the entries once they
+   * fill a quarter of the slots. A shrink copies n slots after at least 2n removals: O(1) amortized.
+   */
+  const shrink = (): void => {
+    if (n < cap >> 2 && cap > MIN_SHRINK) resize(n + (n >> 1) + 16)
+  }
+
+  /** Give the typed arrays room for `size` slots (slots past n are free, so they may go). */
+  const resize = (size: number): void => {
+    cap = size
+    if (linked) {
+      next = resized(next, cap)
+      prev = resized(prev, cap)
+    }
+    if (counts) counts = resized(counts, cap)
+    if (exp) exp = resized(exp, cap)
+    if (sizes) sizes = resized(sizes, cap)
   }
 
   /** A new slot at the end, growing the typed arrays by 1.5× (at most maxsize + 1 slots). */
   const append = (): number => {
-    if (++n >= cap) {
-      cap = Math.min(maxsize + 1, cap + (cap >> 1) + 16)
-      if (linked) {
-        next = resized(next, cap)
-        prev = resized(prev, cap)
-      }
-      if (counts) counts = resized(counts, cap)
-      if (exp) exp = resized(exp, cap)
-      if (sizes) sizes = resized(sizes, cap)
-    }
+    if (++n >= cap) resize(Math.min(maxsize + 1, cap + (cap >> 1) + 16))
     return n
   }
 
