@@ -38,7 +38,7 @@ const MIN_SHRINK = 1024
  * they are (no copy).
  *
  * Storage is a struct of arrays, so each policy pays only for what it uses (measured in
- * apps/bench `memory` suite: ~60 bytes of overhead per entry for lru, against ~117 for the
+ * apps/bench `memory` suite: ~64 bytes of overhead per entry for lru, against ~117 for the
  * object-per-entry layout it replaced and ~65 for lru-cache):
  * - `map`: key → slot number (a small integer, so the Map holds no object per entry);
  * - `keys[s]`, `vals[s]`: the entry in slot `s`; slots `1..n` are in use and stay dense (a
