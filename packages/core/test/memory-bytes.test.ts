@@ -1,3 +1,6 @@
+import fc from 'fast-check'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { createCacheConfig } from '../src/config.js'
 import { ConfigurationError } from '../src/errors.js'
@@ -133,5 +136,161 @@ describe('memory engine: expiry without full scans', () => {
     for (let i = 60; i < 300; i++) engine.set(`new${i}`, i)
     expect(engine.size()).toBe(301)
     expect(engine.stats().evictions).toBe(0)
+  })
+})
+
+describe('memory engine: expiry work is bounded with 100,000 entries', () => {
+  it('size() and stats() examine a bounded number of slots per call and read the clock at most once', () => {
+    const clock = { t: 0, reads: 0 }
+    const engine = createMemoryEngine({ maxsize: Number.POSITIVE_INFINITY, now: () => (clock.reads++, clock.t) })
+    const total = 100_000
+    for (let i = 1; i < total; i++) engine.set(`k${i}`, i, { ttl: 1000 })
+    engine.set('last', 0, { ttl: 10 }) // the last slot
+    engine.keys() // a full pass: the next sweep starts over at the first slot
+    clock.t = 10 // only 'last' has expired
+    clock.reads = 0
+    // A full scan finds 'last' in the first call; a bounded sweep reaches it only after walking
+    // every slot before it, some per call: the count of calls measures the slots each examines.
+    let calls = 0
+    while ((calls % 2 === 0 ? engine.size() : engine.stats().size) === total) calls++
+    calls++
+    expect(clock.reads).toBeLessThanOrEqual(calls)
+    expect(calls).toBeGreaterThanOrEqual(total / 100) // ≤ 100 slots per call
+    expect(calls).toBeLessThanOrEqual(Math.ceil(total / 64)) // ≥ 64 slots per call: bounded steps reclaim it
+    expect(engine.size()).toBe(total - 1)
+    expect(engine.get('last')).toBe(MISS)
+  })
+})
+
+describe('memory engine: expired entries are not evictions, nor kept on overwrite', () => {
+  it('an expired entry the policy picks as the victim is reclaimed, not counted as an eviction', () => {
+    for (const policy of ['lru', 'fifo', 'lfu'] as const) {
+      const clock = { t: 0 }
+      const engine = createMemoryEngine({ maxsize: 200, policy, now: () => clock.t })
+      engine.set('old', 0, { ttl: 10 }) // the oldest, least used: every policy's first victim
+      for (let i = 1; i < 200; i++) engine.set(`k${i}`, i)
+      for (let i = 1; i < 200; i++) engine.get(`k${i}`)
+      clock.t = 10
+      engine.set('new', 1)
+      expect(engine.stats(), policy).toMatchObject({ evictions: 0, size: 200 })
+      engine.set('newer', 2) // now full of live entries: one real eviction
+      expect(engine.stats().evictions, policy).toBe(1)
+    }
+  })
+
+  it('an expired entry under maxBytes is reclaimed, not counted as an eviction', () => {
+    const clock = { t: 0 }
+    const size = entry('a', 1)
+    const engine = createMemoryEngine({ maxBytes: 100 * size, maxsize: 1000, now: () => clock.t })
+    engine.set('a', 1, { ttl: 10 })
+    for (let i = 0; i < 60; i++) engine.set(`b${i}`, 1)
+    clock.t = 10
+    engine.set('big', 'x'.repeat(20 * size)) // needs room: 'a' (expired) goes first, then live ones
+    expect(engine.get('a')).toBe(MISS)
+    const { evictions, size: n } = engine.stats()
+    expect(n + evictions).toBe(61) // big + the 60 b's, less those evicted; 'a' is not among them
+  })
+
+  it('lfu: a key written again after it expired starts over at one use', () => {
+    const clock = { t: 0 }
+    const engine = createMemoryEngine({ maxsize: 2, policy: 'lfu', now: () => clock.t })
+    engine.set('a', 1, { ttl: 10 })
+    for (let i = 0; i < 5; i++) engine.get('a')
+    clock.t = 20
+    engine.set('a', 2) // a new entry: its old uses died with it
+    engine.set('b', 1)
+    engine.get('b') // b: two uses, a: one
+    engine.set('c', 1)
+    expect(engine.keys().sort()).toEqual(['b', 'c'])
+  })
+})
+
+describe('memory engine: maxBytes accounting', () => {
+  type Op = { op: 'set'; key: string; len: number; ttl?: number } | { op: 'get' | 'delete'; key: string } | { op: 'tick' }
+  const key = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f')
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ op: fc.constant('set' as const), key, len: fc.integer({ min: 0, max: 120 }) }),
+    fc.record({ op: fc.constant('set' as const), key, len: fc.integer({ min: 0, max: 120 }), ttl: fc.integer({ min: -1, max: 3 }) }),
+    fc.record({ op: fc.constantFrom('get' as const, 'delete' as const), key }),
+    fc.record({ op: fc.constant('tick' as const) }),
+  )
+
+  it('the stored entries never pass the bound, and the bound is whole again once they are gone', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...MEMORY_CAPABILITIES.policies), fc.integer({ min: 1, max: 6 }), fc.array(op, { maxLength: 60 }), (policy, maxsize, ops) => {
+        const clock = { t: 0 }
+        const maxBytes = 300
+        const engine = createMemoryEngine({ maxBytes, maxsize, policy, now: () => clock.t, random: () => 0.5 })
+        const values = new Map<string, string>()
+        for (const o of ops) {
+          if (o.op === 'tick') clock.t++
+          else if (o.op === 'set') {
+            const value = 'v'.repeat(o.len)
+            engine.set(o.key, value, o.ttl === undefined ? undefined : { ttl: o.ttl })
+            values.set(o.key, value)
+          } else if (o.op === 'get') engine.get(o.key)
+          else engine.delete(o.key)
+          const stored = engine.keys()
+          const bytes = stored.reduce((sum, k) => sum + entry(k, values.get(k)), 0)
+          expect(bytes).toBeLessThanOrEqual(maxBytes)
+          expect(stored.length).toBeLessThanOrEqual(maxsize)
+        }
+        // Expired and deleted entries gave their bytes back: one entry of exactly the bound fits.
+        clock.t += 10
+        for (const k of engine.keys()) engine.delete(k)
+        const evictions = engine.stats().evictions
+        const whole = 'w'.repeat((maxBytes - entry('z', '')) / 2)
+        expect(entry('z', whole)).toBe(maxBytes)
+        engine.set('z', whole)
+        expect(engine.get('z')).toBe(whole)
+        expect(engine.stats().evictions).toBe(evictions)
+      }),
+      { numRuns: 500 },
+    )
+  })
+})
+
+describe('memory engine: typed arrays follow the entries', () => {
+  /** ArrayBuffer bytes held after a full GC (gc() made callable at run time, as --expose-gc does). */
+  function arrayBufferBytes(): number {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    // Twice: a typed array's backing store is released after the collection that finds it dead.
+    gc()
+    gc()
+    return process.memoryUsage().arrayBuffers
+  }
+
+  it('shrink after most entries are deleted or expire, and grow again', () => {
+    const clock = { t: 0 }
+    // lfu with maxBytes and ttls: every typed array exists (links, counts, expiry, sizes).
+    const engine = createMemoryEngine({ maxsize: Number.POSITIVE_INFINITY, maxBytes: 1e12, policy: 'lfu', now: () => clock.t })
+    const count = 200_000
+    const before = arrayBufferBytes()
+    for (let i = 0; i < count; i++) engine.set(`k${i}`, i, { ttl: i < count / 2 ? 10 : 1000 })
+    const full = arrayBufferBytes() - before
+    expect(full).toBeGreaterThan(count * 28) // 4 + 4 + 4 + 8 + 8 bytes per slot
+    for (let i = count / 2; i < count - 100; i++) engine.delete(`k${i}`)
+    clock.t = 10
+    expect(engine.keys()).toHaveLength(100) // reclaims the expired half
+    expect(arrayBufferBytes() - before).toBeLessThan(full / 100)
+    for (let i = 0; i < 100; i++) expect(engine.get(`k${count - 1 - i}`)).toBe(count - 1 - i)
+    for (let i = 0; i < count; i++) engine.set(`again${i}`, i)
+    expect(engine.size()).toBe(count + 100)
+    expect(engine.get('again7')).toBe(7)
+  })
+
+  it('keep the policy order across a shrink', () => {
+    for (const policy of ['lru', 'fifo', 'lfu'] as const) {
+      const engine = createMemoryEngine({ maxsize: 5000, policy })
+      for (let i = 0; i < 5000; i++) engine.set(`k${i}`, i)
+      for (let i = 0; i < 4900; i++) engine.delete(`k${i + 50}`) // keeps k0..k49 and k4950..k4999
+      for (let i = 0; i < 50; i++) engine.get(`k${i}`) // under lru and lfu, k4950.. are now the victims
+      for (let i = 0; i < 4901; i++) engine.set(`new${i}`, i)
+      const gone = policy === 'fifo' ? 'k0' : 'k4950'
+      expect(engine.has(gone), policy).toBe(false)
+      expect(engine.size(), policy).toBe(5000)
+      expect(engine.stats().evictions, policy).toBe(1)
+    }
   })
 })

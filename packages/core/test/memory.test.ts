@@ -186,6 +186,13 @@ describe('memory engine: ttl with an injected clock', () => {
     expect(engine.size()).toBe(0)
   })
 
+  it.each([Number.NaN, '5m'])('rejects a per-call ttl of %s, keeping the stored entry', (ttl) => {
+    const engine = createMemoryEngine({ now: manualClock().now })
+    engine.set('k', 'old')
+    expect(() => engine.set('k', 'new', { ttl: ttl as number })).toThrow(/ttl must be a number of milliseconds .* got (NaN|5m)/)
+    expect(engine.get('k')).toBe('old')
+  })
+
   it('overwriting without a ttl makes an expiring entry permanent', () => {
     const clock = manualClock()
     const engine = createMemoryEngine({ now: clock.now })
@@ -258,6 +265,55 @@ describe('memory engine: stats and lifetime', () => {
     expect(engine.stats()).toEqual({ hits: 2, misses: 1, size: 2, maxsize: 2, evictions: 1 })
     engine.clear()
     expect(engine.stats()).toEqual({ hits: 2, misses: 1, size: 0, maxsize: 2, evictions: 1 })
+  })
+
+  it("stores any string key ('', '__proto__', a 1 MB key) and undefined or null values as hits, under every policy", () => {
+    const keys = ['', '__proto__', 'constructor', 'hasOwnProperty', 'x'.repeat(1 << 20)]
+    for (const policy of MEMORY_CAPABILITIES.policies) {
+      const engine = createMemoryEngine({ policy })
+      keys.forEach((k, i) => engine.set(k, i))
+      engine.set('u', undefined)
+      engine.set('n', null)
+      expect(keys.map((k) => engine.get(k)), policy).toEqual([0, 1, 2, 3, 4])
+      expect([engine.get('u'), engine.get('n'), engine.has('u')], policy).toEqual([undefined, null, true])
+      expect(engine.keys().sort(), policy).toEqual([...keys, 'n', 'u'].sort())
+      expect(engine.delete('__proto__'), policy).toBe(true)
+      expect(engine.get('__proto__'), policy).toBe(MISS)
+    }
+  })
+
+  it('is as good as new after clear(): ttls, sizes and the clock start over', () => {
+    const clock = manualClock()
+    const bound = 200
+    const engine = createMemoryEngine({ maxsize: 3, maxBytes: bound, policy: 'lfu', now: clock.now })
+    engine.set('a', 'x'.repeat(40), { ttl: 10 })
+    engine.set('b', 1)
+    engine.get('b')
+    engine.clear()
+    clock.reads = 0
+    for (const k of ['c', 'd', 'e']) engine.set(k, k) // no entry has a ttl now: no clock reads
+    engine.get('c')
+    expect(clock.reads).toBe(0)
+    engine.clear()
+    const whole = 'w'.repeat((bound - 16 - 2 - 16) / 2) // key 'z' + value: exactly the bound
+    engine.set('z', whole)
+    expect(engine.get('z')).toBe(whole)
+    expect(engine.stats()).toMatchObject({ size: 1, evictions: 0 })
+  })
+
+  it('starts no timer, whatever the ttls', () => {
+    vi.useFakeTimers()
+    try {
+      const engine = createMemoryEngine({ ttl: 50, maxBytes: 1e6 })
+      for (let i = 0; i < 100; i++) engine.set(`k${i}`, i, { ttl: i + 1 })
+      engine.get('k1')
+      engine.size()
+      expect(vi.getTimerCount()).toBe(0)
+      engine.close()
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('stores values as they are: no copy', () => {

@@ -24,19 +24,21 @@ const MAX_COUNT = 0xffffffff
 type Links = Uint32Array
 const noop = (_s: number): void => {}
 
-/** A copy of `a` with room for `cap` slots. */
+/** A copy of `a` with room for `cap` slots (fewer than it has when shrinking: slots past `cap` are free). */
 function resized<A extends Uint32Array | Float64Array>(a: A, cap: number): A {
   const b = new (a.constructor as new (length: number) => A)(cap)
-  b.set(a)
+  b.set(a.length > cap ? a.subarray(0, cap) : a)
   return b
 }
+/** Below this many slots the typed arrays never shrink: a few KB, not worth copying. */
+const MIN_SHRINK = 1024
 
 /**
  * The built-in memory engine: O(1) per operation for every policy, no timers, values stored as
  * they are (no copy).
  *
  * Storage is a struct of arrays, so each policy pays only for what it uses (measured in
- * apps/bench `memory` suite: ~60 bytes of overhead per entry for lru, against ~117 for the
+ * apps/bench `memory` suite: ~64 bytes of overhead per entry for lru, against ~117 for the
  * object-per-entry layout it replaced and ~65 for lru-cache):
  * - `map`: key → slot number (a small integer, so the Map holds no object per entry);
  * - `keys[s]`, `vals[s]`: the entry in slot `s`; slots `1..n` are in use and stay dense (a
@@ -50,7 +52,8 @@ function resized<A extends Uint32Array | Float64Array>(a: A, cap: number): A {
  *   that count first (O(1) LFU, after Shah, Mitra & Matani 2010, with runs in one list);
  * - `exp` (Float64Array): absolute expiry per slot, 0 = never; made only once an entry has a ttl;
  * - `sizes` (Float64Array): estimated bytes per slot; made only with `maxBytes`.
- * Typed arrays grow by 1.5× up to `maxsize + 1` slots, as plain arrays do.
+ * Typed arrays grow by 1.5× up to `maxsize + 1` slots and, once removals leave them three
+ * quarters empty, shrink to 1.5× the entries, as plain arrays do.
  *
  * Expiry is lazy: an expired entry is dropped when it is read or overwritten, when it would be
  * evicted, and by bounded sweeps (a few slots per new key, {@link SWEEP} per `size()` or
@@ -216,7 +219,7 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
     const last = n--
     const key = keys.pop()!
     const value = vals.pop()
-    if (s === last) return
+    if (s === last) return shrink()
     keys[s] = key
     vals[s] = value
     map.set(key, s)
@@ -231,20 +234,32 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
       const c = (counts[s] = counts[last]!)
       if (tails.get(c) === last) tails.set(c, s)
     }
+    shrink()
+  }
+
+  /**
+   * After many removals, give memory back as plain arrays do: down to 1.5× the entries once they
+   * fill a quarter of the slots. A shrink copies n slots after at least 2n removals: O(1) amortized.
+   */
+  const shrink = (): void => {
+    if (n < cap >> 2 && cap > MIN_SHRINK) resize(n + (n >> 1) + 16)
+  }
+
+  /** Give the typed arrays room for `size` slots (slots past n are free, so they may go). */
+  const resize = (size: number): void => {
+    cap = size
+    if (linked) {
+      next = resized(next, cap)
+      prev = resized(prev, cap)
+    }
+    if (counts) counts = resized(counts, cap)
+    if (exp) exp = resized(exp, cap)
+    if (sizes) sizes = resized(sizes, cap)
   }
 
   /** A new slot at the end, growing the typed arrays by 1.5× (at most maxsize + 1 slots). */
   const append = (): number => {
-    if (++n >= cap) {
-      cap = Math.min(maxsize + 1, cap + (cap >> 1) + 16)
-      if (linked) {
-        next = resized(next, cap)
-        prev = resized(prev, cap)
-      }
-      if (counts) counts = resized(counts, cap)
-      if (exp) exp = resized(exp, cap)
-      if (sizes) sizes = resized(sizes, cap)
-    }
+    if (++n >= cap) resize(Math.min(maxsize + 1, cap + (cap >> 1) + 16))
     return n
   }
 
@@ -268,16 +283,25 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
     }
   }
 
+  /** Whether slot `s` holds an expired entry (read without dropping it). */
+  const expired = (s: number): boolean => exp !== undefined && exp[s] !== 0 && exp[s]! <= now()
+  /** The policy's victim `s` makes room; an expired one is reclaimed, not counted as an eviction. */
+  const evicted = (s: number): void => {
+    if (!expired(s)) evictions++
+  }
   const evict = (s: number): void => {
-    evictions++
+    evicted(s)
     drop(s)
   }
 
   const expiryOf = (setOptions: SetOptions | undefined): number => {
     const ttl = setOptions?.ttl ?? defaultTtl
     if (ttl === undefined || ttl === Infinity) return 0
-    // A ttl of 0 or less (or NaN) means "already expired": the entry is not stored.
-    return ttl > 0 ? now() + ttl : -1
+    // A ttl of 0 or less means "already expired": the entry is not stored.
+    if (ttl > 0) return now() + ttl
+    if (ttl <= 0) return -1
+    // NaN or a non-number (a duration string): dropping the entry would hide the mistake.
+    throw new ConfigurationError(`memory engine: set's ttl must be a number of milliseconds (0 or less: not stored), got ${String(ttl)}`)
   }
 
   // The hot path of the whole library: one Map lookup, no allocation, and the clock only for
@@ -299,6 +323,8 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
     const expires = expiryOf(setOptions)
     const size = sizes ? estimateHeapSize(key) + estimateHeapSize(value) : 0
     let s = map.get(key)
+    // An expired entry is gone: the key comes back as a new entry (for lfu, with one use).
+    if (s !== undefined && exp !== undefined && dead(s)) s = undefined
     if (expires === -1 || size > maxBytes) {
       if (s !== undefined) drop(s)
       return
@@ -310,8 +336,8 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
       if (n >= maxsize) {
         // Full: the victim's slot takes the new entry, with no move.
         s = victim(0)
+        evicted(s)
         release(s)
-        evictions++
       } else s = append()
       keys[s] = key
       map.set(key, s)
