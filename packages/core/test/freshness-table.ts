@@ -211,6 +211,64 @@ function freshnessTable(target: FreshnessTarget): void {
         expect(t.info()).toMatchObject({ misses: 2, refreshes: 0 })
       })
 
+      it('expired × run throws: the error reaches the caller, the old value is not served, nothing is stored', async () => {
+        const t = make()
+        await t.call()
+        await advance(4.6)
+        t.state.mode = 'throw'
+        await expect(t.call()).rejects.toThrow(/source down/)
+        expect(await t.cached.cachePeek(1)).toBeUndefined()
+        expect(t.info()).toMatchObject({ stale: 0, refreshes: 0, errors: 1 })
+      })
+
+      it.skipIf(!async)('expired × run slow with hardTimeout: TimeoutError, and the late result is not stored', async () => {
+        const t = make({ hardTimeout: 0.5 * U })
+        await t.call()
+        await advance(4.6)
+        t.state.mode = 'slow'
+        const answer = t.call()
+        const caught = expect(answer).rejects.toBeInstanceOf(TimeoutError)
+        await advance(0.7)
+        await caught
+        t.state.release()
+        await until(() => t.state.runs === 2)
+        await tick()
+        expect(await t.cached.cachePeek(1)).toBeUndefined()
+        expect(t.info()).toMatchObject({ misses: 2, stale: 0, errors: 1 })
+      })
+
+      it.skipIf(!async)('stale (error window only) × refresh past hardTimeout: the stale value; the late result is not stored', async () => {
+        const t = make({ hardTimeout: 0.5 * U })
+        await t.call()
+        t.state.mode = 'slow'
+        await advance(2.6)
+        const answer = t.call()
+        await advance(0.7)
+        expect(await answer).toBe('v1')
+        t.state.release()
+        await until(() => t.state.runs === 2)
+        await tick()
+        await tick()
+        expect(await t.cached.cachePeek(1)).toBe('v1')
+        expect(t.info()).toMatchObject({ stale: 1, refreshes: 1, errors: 1 })
+      })
+
+      it.skipIf(!async)('stale (revalidate window) × refresh past hardTimeout: the stale value at once; the late result is not stored', async () => {
+        const t = make({ hardTimeout: 0.2 * U })
+        await t.call()
+        t.state.mode = 'slow'
+        await advance(1.4)
+        expect(await t.call()).toBe('v1')
+        await advance(0.3)
+        await until(() => t.info().errors === 1)
+        t.state.release()
+        await until(() => t.state.runs === 2)
+        await tick()
+        await tick()
+        expect(await t.cached.cachePeek(1)).toBe('v1')
+        expect(t.info()).toMatchObject({ stale: 1, refreshes: 1, errors: 1 })
+      })
+
       it('absent × run throws: the error reaches the caller, nothing is stored', async () => {
         const t = make()
         t.state.mode = 'throw'
@@ -233,14 +291,21 @@ function freshnessTable(target: FreshnessTarget): void {
         expect(t.info().errors).toBe(1)
       })
 
-      it.skipIf(target.degrades)('any state × engine down: the call fails with the engine error, counted', async () => {
-        const t = make()
-        await t.call()
-        await advance(1.4)
-        await t.cached.engine.close()
-        await expect(t.call()).rejects.toBeInstanceOf(EngineError)
-        expect(t.info().errors).toBe(1)
-      })
+      // Every state of the table's last column: fresh, both stale windows, expired, absent.
+      for (const [state, at] of [['fresh', 0.2], ['stale (revalidate window)', 1.4], ['stale (error window only)', 2.6], ['expired', 4.6], ['absent', undefined]] as const) {
+        it.skipIf(target.degrades)(`${state} × engine down: the call fails with the engine error, counted; the function does not run`, async () => {
+          const t = make()
+          if (at !== undefined) {
+            await t.call()
+            await advance(at)
+          }
+          const runs = t.state.runs
+          await t.cached.engine.close()
+          await expect(t.call()).rejects.toBeInstanceOf(EngineError)
+          expect(t.state.runs).toBe(runs)
+          expect(t.info()).toMatchObject({ stale: 0, errors: 1 })
+        })
+      }
 
       it.runIf(target.degrades)('any state × engine down (ucache): the function runs uncached, one warning', async () => {
         const t = make()
