@@ -226,7 +226,14 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
       if (listening()) emit(context, 'delete', key)
       return existed
     },
-    cacheRefresh: (...args) => stage.refresh(keyOf('cacheRefresh', args), undefined, args),
+    cacheRefresh: (...args) => {
+      // The control is shared by every instance, so it has none to run the method on (a custom
+      // key names the entry, not an instance): failing here beats `this` being undefined inside.
+      if (perInstance) {
+        throw new TypeError('cacheRefresh on a decorated method cannot reach an instance to run it on: call cacheDelete(...args), then the method on an instance')
+      }
+      return stage.refresh(keyOf('cacheRefresh', args), undefined, args)
+    },
     cachePeek: (...args) => stage.peek(keyOf('cachePeek', args)),
     engine,
   }
