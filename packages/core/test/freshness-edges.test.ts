@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { type Cached, type CacheOptions, type Cacher, ConfigurationError, acache, bcache, createCacheConfig, fcache, mcache, ucache } from '../src/index.js'
+import { type Cached, type CacheOptions, type Cacher, ConfigurationError, acache, bcache, createCacheConfig, fcache, getStats, mcache, ucache } from '../src/index.js'
 import { isEnvelope } from '../src/wrap/envelope.js'
 import { captureLogs, resetLogsAfterEach } from './wrappers-support.js'
 
@@ -212,5 +212,26 @@ describe('cacheRefresh and cachePeek', () => {
     const find = Repo.prototype.find as unknown as Cached<(id: string) => string>
     expect(() => find.cachePeek('1')).toThrow(/needs the instance/)
     expect(() => find.cacheRefresh('1')).toThrow(/cacheRefresh on a decorated method/)
+  })
+})
+
+describe('getStats reports the freshness counters', () => {
+  it('stale, refreshes and errors per function and in the totals', async () => {
+    captureLogs()
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+    let fail = false
+    const f = mcache({ engine: 'memory', namespace: 'stats-freshness', ttl: 1000, staleWhileRevalidate: 10_000 })(function statsFreshness(id: number) {
+      if (fail) throw new Error('down')
+      return id
+    })
+    f(1)
+    vi.advanceTimersByTime(2000)
+    fail = true
+    f(1)
+    f(1)
+    await tick()
+    const stats = getStats('stats-freshness')
+    expect(stats.functions).toEqual([expect.objectContaining({ name: 'statsFreshness', stale: 2, refreshes: 1, errors: 1 })])
+    expect(stats.totals).toMatchObject({ stale: 2, refreshes: 1, errors: 1 })
   })
 })
