@@ -339,6 +339,31 @@ function freshnessTable(target: FreshnessTarget): void {
         expect(t.state.runs).toBe(1)
       })
 
+      it('revalidate × a new value: stored; it gets { value, createdAt, expiresAt } and the arguments; cacheRefresh uses it too', async () => {
+        const seen: unknown[][] = []
+        const t = make({
+          revalidate: (previous: { value: unknown; createdAt: number; expiresAt: number }, id: number) => {
+            seen.push([previous.value, previous.expiresAt - previous.createdAt, id])
+            return `r${seen.length}`
+          },
+        })
+        await t.call(3)
+        await advance(1.4)
+        expect(await t.call(3)).toBe('v1')
+        await untilAsync(async () => (await t.cached.cachePeek(3)) === 'r1')
+        expect(await t.call(3)).toBe('r1')
+        expect(await t.cached.cacheRefresh(3)).toBe('r2')
+        expect(await t.cached.cachePeek(3)).toBe('r2')
+        // Without an entry, cacheRefresh runs the function.
+        expect(await t.cached.cacheRefresh(4)).toBe('v2')
+        // The run's start to the write's end of ttl: U on a fake clock, a little more on a real one.
+        expect(seen[0]).toEqual(['v1', expect.any(Number), 3])
+        expect(seen[0]![1]).toBeGreaterThanOrEqual(U)
+        expect(seen[0]![1]).toBeLessThan(1.2 * U)
+        expect(seen.map((s) => s[0])).toEqual(['v1', 'r1'])
+        expect(t.state.runs).toBe(2)
+      })
+
       it('cacheRefresh recomputes and stores; cachePeek reads without running or counting', async () => {
         const t = make()
         expect(await t.cached.cachePeek(1)).toBeUndefined()
