@@ -235,3 +235,30 @@ describe('getStats reports the freshness counters', () => {
     expect(stats.totals).toMatchObject({ stale: 2, refreshes: 1, errors: 1 })
   })
 })
+
+describe('failure episodes', () => {
+  it('one warning per episode of failed refreshes; a success ends it (logged), the next failure starts another', async () => {
+    const { warnings, infos } = captureLogs()
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+    let fail = false
+    const f = mcache({ engine: 'memory', ttl: 1000, staleIfError: 60_000 })(function episodes(id: number) {
+      if (fail) throw new Error('down')
+      return id
+    })
+    f(1)
+    const staleCall = () => {
+      vi.advanceTimersByTime(2000)
+      return f(1)
+    }
+    fail = true
+    for (let i = 0; i < 3; i++) expect(staleCall()).toBe(1)
+    expect(warnings.filter((w) => w.includes("refreshing 'episodes' failed"))).toHaveLength(1)
+    fail = false
+    expect(staleCall()).toBe(1)
+    expect(infos.filter((m) => m.includes("refreshing 'episodes' works again"))).toHaveLength(1)
+    fail = true
+    expect(staleCall()).toBe(1)
+    expect(warnings.filter((w) => w.includes("refreshing 'episodes' failed"))).toHaveLength(2)
+    expect(f.cacheInfo()).toMatchObject({ stale: 4, refreshes: 5, errors: 4 })
+  })
+})
