@@ -211,6 +211,19 @@ function freshnessTable(target: FreshnessTarget): void {
         expect(t.info()).toMatchObject({ misses: 2, refreshes: 0 })
       })
 
+      it('persistent and shared engines drop an entry themselves once both windows have passed, not before', async () => {
+        const t = make()
+        const engine = t.cached.engine as unknown as { capabilities: { persistent: boolean; shared: string }; size?(): unknown }
+        const kept = engine.capabilities.persistent || engine.capabilities.shared !== 'process'
+        await t.call()
+        await advance(3.6)
+        // Inside the error window the engine still holds it (the envelope decides it is stale).
+        expect(await engine.size!()).toBe(1)
+        await advance(1)
+        // Past `staleUntil`: gone from the engine too (process-local engines leave it to maxsize).
+        expect(await engine.size!()).toBe(kept ? 0 : 1)
+      })
+
       it('expired × run throws: the error reaches the caller, the old value is not served, nothing is stored', async () => {
         const t = make()
         await t.call()
