@@ -262,3 +262,19 @@ describe('failure episodes', () => {
     expect(f.cacheInfo()).toMatchObject({ stale: 4, refreshes: 5, errors: 4 })
   })
 })
+
+describe('cacheRefresh while a background refresh is queued', () => {
+  it('the queued refresh does not run again after cacheRefresh stored a value', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+    let runs = 0
+    const f = mcache({ engine: 'memory', ttl: 1000, staleWhileRevalidate: 10_000 })((id: number) => `v${++runs}:${id}`)
+    f(1)
+    vi.advanceTimersByTime(2000)
+    expect(f(1)).toBe('v1:1')
+    expect(f.cacheRefresh(1)).toBe('v2:1')
+    await tick()
+    expect(runs).toBe(2)
+    expect(f(1)).toBe('v2:1')
+    expect(f.cacheInfo()).toMatchObject({ stale: 1, refreshes: 1 })
+  })
+})

@@ -131,6 +131,8 @@ export function entries(fn: AnyFunction, store: Store, context: StepContext): En
   function refresh(key: string, self: unknown, args: unknown[], previous: Envelope | undefined): unknown {
     const running = refreshing.get(key)
     if (running !== undefined && running !== SCHEDULED) return running
+    // This run replaces a queued background refresh (`cacheRefresh` came first): it stands down.
+    if (running === SCHEDULED) refreshing.delete(key)
     counters.refreshes++
     const started = startClock()
     // The entry's `createdAt`, also when `notModified` keeps the value: it was confirmed as of
