@@ -40,6 +40,16 @@ beforeEach(() => {
 })
 afterEach(() => unregisterEngine('slow-async'))
 
+/** `call` has rejected with TimeoutError once `ms` have passed on the fake clock. */
+async function expectTimeoutBy(call: Promise<unknown>, ms: number) {
+  const settled = vi.fn()
+  const answer = call.then(settled, settled)
+  await vi.advanceTimersByTimeAsync(ms)
+  expect(settled).toHaveBeenCalledTimes(1)
+  expect(settled.mock.calls[0]![0]).toBeInstanceOf(TimeoutError)
+  await answer
+}
+
 describe('hardTimeout bounds the whole call', () => {
   it('a slow read then a slow run: TimeoutError at hardTimeout, and the run is not stored', async () => {
     let runs = 0
@@ -49,12 +59,7 @@ describe('hardTimeout bounds the whole call', () => {
       return id
     })
     engine.readMs = 300
-    const settled = vi.fn()
-    const answer = f(1).then(settled, settled)
-    await vi.advanceTimersByTimeAsync(510)
-    expect(settled).toHaveBeenCalledTimes(1)
-    expect(settled.mock.calls[0]![0]).toBeInstanceOf(TimeoutError)
-    await answer
+    await expectTimeoutBy(f(1), 510)
     await vi.advanceTimersByTimeAsync(1_000)
     expect(runs).toBe(1)
     const peek = f.cachePeek(1)
@@ -68,12 +73,7 @@ describe('hardTimeout bounds the whole call', () => {
       return id
     })
     engine.writeMs = 300
-    const settled = vi.fn()
-    const answer = f(1).then(settled, settled)
-    await vi.advanceTimersByTimeAsync(510)
-    expect(settled).toHaveBeenCalledTimes(1)
-    expect(settled.mock.calls[0]![0]).toBeInstanceOf(TimeoutError)
-    await answer
+    await expectTimeoutBy(f(1), 510)
   })
 
   it('within the budget every phase may take its time', async () => {
