@@ -68,6 +68,23 @@ describe('jitter at its bounds', () => {
     expect(Math.max(...spread)).toBeGreaterThan(8_000)
   })
 
+  it('plain entries (no envelope): the TTL the engine is given is scaled, so they expire spread out', () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_000_000 })
+    const f = mcache({ engine: 'memory', maxsize: 2_000, ttl: 10_000, jitter: 0.5 })((k: number) => k)
+    for (let k = 0; k < 1_000; k++) f(k)
+    const engine = f.engine as unknown as { keys(): Iterable<string>; get(key: string): unknown }
+    const keys = [...engine.keys()]
+    const alive = () => keys.filter((key) => typeof engine.get(key) === 'number').length
+    expect(isEnvelope(engine.get(keys[0]!))).toBe(false)
+    vi.setSystemTime(1_000_000 + 4_999)
+    expect(alive()).toBe(1_000)
+    vi.setSystemTime(1_000_000 + 7_500)
+    expect(alive()).toBeGreaterThan(200)
+    expect(alive()).toBeLessThan(800)
+    vi.setSystemTime(1_000_000 + 10_000)
+    expect(alive()).toBe(0)
+  })
+
   it('jitter without a ttl is a ConfigurationError (it would have nothing to scale)', () => {
     expect(() => createCacheConfig({ jitter: 0.2 })).toThrow(ConfigurationError)
     expect(() => createCacheConfig({ jitter: 0.2 })).toThrow(/jitter: needs a ttl/)
@@ -276,5 +293,27 @@ describe('cacheRefresh while a background refresh is queued', () => {
     expect(runs).toBe(2)
     expect(f(1)).toBe('v2:1')
     expect(f.cacheInfo()).toMatchObject({ stale: 1, refreshes: 1 })
+  })
+})
+
+describe('decorated methods with freshness options', () => {
+  it('a background refresh runs the method on the instance that found the stale entry', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+    let runs = 0
+    class Repo {
+      constructor(readonly prefix: string) {}
+      @mcache({ engine: 'memory', ttl: 1000, staleWhileRevalidate: 10_000, hardTimeout: 5_000 })
+      find(id: string) {
+        return `${this.prefix}:${id}:${++runs}`
+      }
+    }
+    const a = new Repo('a')
+    const b = new Repo('b')
+    expect([a.find('1'), b.find('1')]).toEqual(['a:1:1', 'b:1:2'])
+    vi.advanceTimersByTime(2000)
+    expect(b.find('1')).toBe('b:1:2')
+    await tick()
+    expect(b.find('1')).toBe('b:1:3')
+    expect(a.find('1')).toBe('a:1:1')
   })
 })
