@@ -64,6 +64,24 @@ export function describeEntryMixing(engine: string, options: () => CacheOptions)
       expect(plain.state.runs).toBe(1)
     })
 
+    it('an envelope of another format (a later release, after a rollback) is a miss for every function', async () => {
+      const ns = namespace()
+      const plain = make(ns, 'plain', { ttl: 60_000 })
+      await plain(1)
+      const engine = plain.engine as unknown as { keys(): Iterable<string> | AsyncIterable<string>; set(key: string, value: unknown, options?: object): unknown }
+      const keys: string[] = []
+      for await (const key of engine.keys()) keys.push(key)
+      expect(keys).toHaveLength(1)
+      const now = Date.now()
+      await engine.set(keys[0]!, { $twatCache: 2, value: { label: 'future', id: 1 }, createdAt: now, expiresAt: now + 60_000, staleUntil: now + 120_000 }, { ttl: 60_000 })
+      expect(await plain.cachePeek(1)).toBeUndefined()
+      expect(await plain(1)).toEqual({ label: 'plain', id: 1 })
+      const fresh = make(ns, 'fresh', { ttl: 60_000, staleWhileRevalidate: 60_000 })
+      await engine.set(keys[0]!, { $twatCache: 2, value: { label: 'future', id: 1 }, createdAt: now, expiresAt: now + 60_000, staleUntil: now + 120_000 }, { ttl: 60_000 })
+      expect(await fresh(1)).toEqual({ label: 'fresh', id: 1 })
+      expect(plain.state.runs + fresh.state.runs).toBe(3)
+    })
+
     it('an envelope written by this release is read back after a restart (a new engine on the same store)', async () => {
       const ns = namespace()
       const first = make(ns, 'first', { ttl: 60_000, staleWhileRevalidate: 60_000 })

@@ -49,3 +49,8 @@ export function envelope<V>(value: V, createdAt: number, expiresAt: number, stal
 export function isEnvelope(stored: unknown): stored is Envelope {
   return typeof stored === 'object' && stored !== null && (stored as Record<string, unknown>)[ENVELOPE_MARK] === ENVELOPE_VERSION
 }
+
+/** True for anything carrying the envelope marker, of any format version (this release's or not). */
+export function isMarked(stored: unknown): boolean {
+  return typeof stored === 'object' && stored !== null && Object.hasOwn(stored, ENVELOPE_MARK)
+}

@@ -2,7 +2,7 @@ import { toMilliseconds } from '../duration.js'
 import { CacheValueError } from '../errors.js'
 import { log, warnOnce } from '../logger.js'
 import { MISS, type SetOptions } from '../types.js'
-import { type Envelope, NEVER, envelope, isEnvelope } from './envelope.js'
+import { type Envelope, NEVER, envelope, isEnvelope, isMarked } from './envelope.js'
 import { emit, listening, since, startClock } from './events-emit.js'
 import { type AnyFunction, type Entries, type StepContext, type Store, failed, isThenable } from './pipeline.js'
 import { resolveTags } from './tags-resolve.js'
@@ -242,7 +242,8 @@ export function entries(fn: AnyFunction, store: Store, context: StepContext): En
    * miss; never the envelope object. Process-local engines only hold this function's entries.
    */
   function unwrap(stored: unknown): unknown {
-    if (!isEnvelope(stored)) return stored
+    // An envelope of another format (a later release's, read after a rollback) is a miss too.
+    if (!isEnvelope(stored)) return isMarked(stored) ? MISS : stored
     return stored.tags === undefined && (stored.expiresAt === NEVER || Date.now() < stored.expiresAt) ? stored.value : MISS
   }
   function servePlainShared(stored: unknown, key: string): unknown {
