@@ -7,7 +7,8 @@
  * keep it as is, the others serialize it (the default serializer and `'json'` both round-trip
  * it). The marker field tells an envelope from a bare value written by a function without
  * these options or by an older release; such a value is read as a miss by functions that need
- * the envelope, never as garbage.
+ * the envelope, never as garbage. Functions without them read an envelope (on persistent and
+ * shared engines) as its value while fresh, and a marked object of another format as a miss.
  */
 
 /** Marker property; its value is the envelope's format version. */
