@@ -40,14 +40,17 @@ export function tagProblem(tag: unknown): string | undefined {
 }
 
 /**
- * Problems between freshness fields (each field already valid on its own): stale windows need a
- * `ttl` to count from, and a soft `timeout` at or above `hardTimeout` could never fire.
+ * Problems between freshness fields, each field checked only when valid on its own (a bad field
+ * is named once, by its own rule): stale windows need a `ttl` to count from, `jitter` a `ttl` to
+ * scale (else it would be silently ignored), and a soft `timeout` at or above `hardTimeout`
+ * could never fire.
  */
-export function freshnessProblems(o: { ttl?: unknown; staleWhileRevalidate?: unknown; staleIfError?: unknown; timeout?: unknown; hardTimeout?: unknown }): string[] {
+export function freshnessProblems(o: { ttl?: unknown; jitter?: unknown; staleWhileRevalidate?: unknown; staleIfError?: unknown; timeout?: unknown; hardTimeout?: unknown }): string[] {
   const problems: string[] = []
   for (const field of ['staleWhileRevalidate', 'staleIfError'] as const) {
-    if (o[field] !== undefined && o.ttl === undefined) problems.push(`${field}: needs a ttl (the window starts when the ttl ends)`)
+    if (toMilliseconds(o[field]) !== undefined && o.ttl === undefined) problems.push(`${field}: needs a ttl (the window starts when the ttl ends)`)
   }
+  if (typeof o.jitter === 'number' && o.jitter > 0 && o.jitter <= 1 && o.ttl === undefined) problems.push('jitter: needs a ttl (it scales each entry\'s ttl)')
   const soft = toMilliseconds(o.timeout)
   const hard = toMilliseconds(o.hardTimeout)
   if (soft !== undefined && hard !== undefined && soft >= hard) problems.push(`timeout: must be below hardTimeout (${soft} ms ≥ ${hard} ms); the soft timeout would never fire`)

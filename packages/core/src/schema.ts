@@ -113,7 +113,7 @@ export const cacheConfigSchema = z.strictObject({
   ttl: z.optional(z.union([duration, z.custom<(value: unknown, ...args: unknown[]) => number | string>((v) => typeof v === 'function')])),
   /**
    * `0..1`: each entry's TTL is scaled by a random factor in `[1 - jitter, 1]`, so entries
-   * written together do not expire together. @default 0
+   * written together do not expire together. Needs a `ttl`. @default 0
    */
   jitter: z.optional(z.number().check(z.minimum(0), z.maximum(1))),
   /**
@@ -191,5 +191,5 @@ export const cacheConfigSchema = z.strictObject({
   engineOptions: z.optional(z.record(z.string(), z.unknown())),
 })
   .check(z.refine((o) => !enginesDisagree(o), 'engine and preferredEngine disagree: pass only one'))
-  .check(z.refine((o) => freshnessProblems(o).length === 0, 'staleWhileRevalidate and staleIfError need a ttl; timeout must be below hardTimeout'))
+  .check(z.refine((o) => freshnessProblems(o).length === 0, 'staleWhileRevalidate, staleIfError and jitter need a ttl; timeout must be below hardTimeout'))
 

@@ -211,6 +211,55 @@ function freshnessTable(target: FreshnessTarget): void {
         expect(t.info()).toMatchObject({ misses: 2, refreshes: 0 })
       })
 
+      it('persistent and shared engines drop an entry themselves once both windows have passed, not before', async () => {
+        const t = make()
+        const engine = t.cached.engine as unknown as { capabilities: { persistent: boolean; shared: string }; size?(): unknown }
+        const kept = engine.capabilities.persistent || engine.capabilities.shared !== 'process'
+        await t.call()
+        await advance(3)
+        // Inside the error window the engine still holds it (the envelope decides it is stale).
+        expect(await engine.size!()).toBe(1)
+        await advance(1.6)
+        // Past `staleUntil`: gone from the engine too (process-local engines leave it to maxsize).
+        expect(await engine.size!()).toBe(kept ? 0 : 1)
+      })
+
+      it('expired × run throws: the error reaches the caller, the old value is not served, nothing is stored', async () => {
+        const t = make()
+        await t.call()
+        await advance(4.6)
+        t.state.mode = 'throw'
+        await expect(t.call()).rejects.toThrow(/source down/)
+        expect(await t.cached.cachePeek(1)).toBeUndefined()
+        expect(t.info()).toMatchObject({ stale: 0, refreshes: 0, errors: 1 })
+      })
+
+      it.skipIf(!async)('stale (error window only) × refresh past hardTimeout: the stale value; the late result is not stored', async () => {
+        const t = make({ hardTimeout: 0.5 * U })
+        await t.call()
+        t.state.mode = 'slow'
+        await advance(2.6)
+        const answer = t.call()
+        await advance(0.7)
+        expect(await answer).toBe('v1')
+        await releaseLate(t)
+        expect(await t.cached.cachePeek(1)).toBe('v1')
+        expect(t.info()).toMatchObject({ stale: 1, refreshes: 1, errors: 1 })
+      })
+
+      it.skipIf(!async)('stale (revalidate window) × refresh past hardTimeout: the stale value at once; the late result is not stored', async () => {
+        const t = make({ hardTimeout: 0.2 * U })
+        await t.call()
+        t.state.mode = 'slow'
+        await advance(1.4)
+        expect(await t.call()).toBe('v1')
+        await advance(0.3)
+        await until(() => t.info().errors === 1)
+        await releaseLate(t)
+        expect(await t.cached.cachePeek(1)).toBe('v1')
+        expect(t.info()).toMatchObject({ stale: 1, refreshes: 1, errors: 1 })
+      })
+
       it('absent × run throws: the error reaches the caller, nothing is stored', async () => {
         const t = make()
         t.state.mode = 'throw'
@@ -219,28 +268,39 @@ function freshnessTable(target: FreshnessTarget): void {
         expect(t.info().errors).toBe(1)
       })
 
-      it.skipIf(!async)('absent × run slow with hardTimeout: TimeoutError, and the late result is not stored', async () => {
-        const t = make({ hardTimeout: 0.5 * U })
-        t.state.mode = 'slow'
-        const answer = t.call()
-        const caught = expect(answer).rejects.toBeInstanceOf(TimeoutError)
-        await advance(0.7)
-        await caught
-        t.state.release()
-        await until(() => t.state.runs === 1)
-        await tick()
-        expect(await t.cached.cachePeek(1)).toBeUndefined()
-        expect(t.info().errors).toBe(1)
-      })
+      for (const state of ['absent', 'expired'] as const) {
+        it.skipIf(!async)(`${state} × run slow with hardTimeout: TimeoutError, and the late result is not stored`, async () => {
+          const t = make({ hardTimeout: 0.5 * U })
+          if (state === 'expired') {
+            await t.call()
+            await advance(4.6)
+          }
+          t.state.mode = 'slow'
+          const answer = t.call()
+          const caught = expect(answer).rejects.toBeInstanceOf(TimeoutError)
+          await advance(0.7)
+          await caught
+          await releaseLate(t)
+          expect(await t.cached.cachePeek(1)).toBeUndefined()
+          expect(t.info()).toMatchObject({ stale: 0, errors: 1 })
+        })
+      }
 
-      it.skipIf(target.degrades)('any state × engine down: the call fails with the engine error, counted', async () => {
-        const t = make()
-        await t.call()
-        await advance(1.4)
-        await t.cached.engine.close()
-        await expect(t.call()).rejects.toBeInstanceOf(EngineError)
-        expect(t.info().errors).toBe(1)
-      })
+      // Every state of the table's last column: fresh, both stale windows, expired, absent.
+      for (const [state, at] of [['fresh', 0.2], ['stale (revalidate window)', 1.4], ['stale (error window only)', 2.6], ['expired', 4.6], ['absent', undefined]] as const) {
+        it.skipIf(target.degrades)(`${state} × engine down: the call fails with the engine error, counted; the function does not run`, async () => {
+          const t = make()
+          if (at !== undefined) {
+            await t.call()
+            await advance(at)
+          }
+          const runs = t.state.runs
+          await t.cached.engine.close()
+          await expect(t.call()).rejects.toBeInstanceOf(EngineError)
+          expect(t.state.runs).toBe(runs)
+          expect(t.info()).toMatchObject({ stale: 0, errors: 1 })
+        })
+      }
 
       it.runIf(target.degrades)('any state × engine down (ucache): the function runs uncached, one warning', async () => {
         const t = make()
@@ -265,13 +325,40 @@ function freshnessTable(target: FreshnessTarget): void {
         expect(await t.call()).toBe('v1')
         await until(() => t.info().refreshes === 1 && seen.length === 1)
         await untilAsync(async () => (await t.cached.cachePeek(1)) === 'v1')
-        await advance(0.8) // 2.2U after the first write: fresh again only if the TTL restarted
+        // 1.8U after the first write (stale unless the TTL restarted), 0.4U after the refresh:
+        // fresh, with room for a loaded machine on the real clock.
+        await advance(0.4)
         await tick()
         const before = t.info().hits
         expect(await t.call()).toBe('v1')
         expect(t.info().hits).toBe(before + 1)
         expect(seen).toEqual(['v1'])
         expect(t.state.runs).toBe(1)
+      })
+
+      it('revalidate × a new value: stored; it gets { value, createdAt, expiresAt } and the arguments; cacheRefresh uses it too', async () => {
+        const seen: unknown[][] = []
+        const t = make({
+          revalidate: (previous: { value: unknown; createdAt: number; expiresAt: number }, id: number) => {
+            seen.push([previous.value, previous.expiresAt - previous.createdAt, id])
+            return `r${seen.length}`
+          },
+        })
+        await t.call(3)
+        await advance(1.4)
+        expect(await t.call(3)).toBe('v1')
+        await untilAsync(async () => (await t.cached.cachePeek(3)) === 'r1')
+        expect(await t.call(3)).toBe('r1')
+        expect(await t.cached.cacheRefresh(3)).toBe('r2')
+        expect(await t.cached.cachePeek(3)).toBe('r2')
+        // Without an entry, cacheRefresh runs the function.
+        expect(await t.cached.cacheRefresh(4)).toBe('v2')
+        // The run's start to the write's end of ttl: U on a fake clock, a little more on a real one.
+        expect(seen[0]).toEqual(['v1', expect.any(Number), 3])
+        expect(seen[0]![1]).toBeGreaterThanOrEqual(U)
+        expect(seen[0]![1]).toBeLessThan(1.2 * U)
+        expect(seen.map((s) => s[0])).toEqual(['v1', 'r1'])
+        expect(t.state.runs).toBe(2)
       })
 
       it('cacheRefresh recomputes and stores; cachePeek reads without running or counting', async () => {
@@ -305,6 +392,15 @@ function freshnessTable(target: FreshnessTarget): void {
         expect(events.every((e) => e.key !== undefined && e.key.length === 12)).toBe(true)
       })
     })
+  }
+
+  /** Lets a slow run that was abandoned finish, and its (unstored) result settle. */
+  async function releaseLate(t: { state: { runs: number; release(): void } }) {
+    const runs = t.state.runs
+    t.state.release()
+    await until(() => t.state.runs === runs + 1)
+    await tick()
+    await tick()
   }
 
   /** `until` for async checks (cachePeek on an async engine). */

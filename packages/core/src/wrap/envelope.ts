@@ -7,7 +7,8 @@
  * keep it as is, the others serialize it (the default serializer and `'json'` both round-trip
  * it). The marker field tells an envelope from a bare value written by a function without
  * these options or by an older release; such a value is read as a miss by functions that need
- * the envelope, never as garbage.
+ * the envelope, never as garbage. Functions without them read an envelope (on persistent and
+ * shared engines) as its value while fresh, and a marked object of another format as a miss.
  */
 
 /** Marker property; its value is the envelope's format version. */
@@ -48,4 +49,9 @@ export function envelope<V>(value: V, createdAt: number, expiresAt: number, stal
 /** True for an envelope of a format this release reads. */
 export function isEnvelope(stored: unknown): stored is Envelope {
   return typeof stored === 'object' && stored !== null && (stored as Record<string, unknown>)[ENVELOPE_MARK] === ENVELOPE_VERSION
+}
+
+/** True for anything carrying the envelope marker, of any format version (this release's or not). */
+export function isMarked(stored: unknown): boolean {
+  return typeof stored === 'object' && stored !== null && Object.hasOwn(stored, ENVELOPE_MARK)
 }

@@ -2,7 +2,7 @@ import { toMilliseconds } from '../duration.js'
 import { CacheValueError } from '../errors.js'
 import { log, warnOnce } from '../logger.js'
 import { MISS, type SetOptions } from '../types.js'
-import { type Envelope, NEVER, envelope, isEnvelope } from './envelope.js'
+import { type Envelope, NEVER, envelope, isEnvelope, isMarked } from './envelope.js'
 import { emit, listening, since, startClock } from './events-emit.js'
 import { type AnyFunction, type Entries, type StepContext, type Store, failed, isThenable } from './pipeline.js'
 import { resolveTags } from './tags-resolve.js'
@@ -131,6 +131,8 @@ export function entries(fn: AnyFunction, store: Store, context: StepContext): En
   function refresh(key: string, self: unknown, args: unknown[], previous: Envelope | undefined): unknown {
     const running = refreshing.get(key)
     if (running !== undefined && running !== SCHEDULED) return running
+    // This run replaces a queued background refresh (`cacheRefresh` came first): it stands down.
+    if (running === SCHEDULED) refreshing.delete(key)
     counters.refreshes++
     const started = startClock()
     // The entry's `createdAt`, also when `notModified` keeps the value: it was confirmed as of
@@ -233,6 +235,22 @@ export function entries(fn: AnyFunction, store: Store, context: StepContext): En
     return stored
   }
 
+  /**
+   * A plain function's reading of what a persistent or shared engine holds: it may be an
+   * envelope written under other options (a release with a stale window, another process), so
+   * an envelope is its value while fresh and untagged (its tags cannot be checked here), else a
+   * miss; never the envelope object. Process-local engines only hold this function's entries.
+   */
+  function unwrap(stored: unknown): unknown {
+    // An envelope of another format (a later release's, read after a rollback) is a miss too.
+    if (!isEnvelope(stored)) return isMarked(stored) ? MISS : stored
+    return stored.tags === undefined && (stored.expiresAt === NEVER || Date.now() < stored.expiresAt) ? stored.value : MISS
+  }
+  function servePlainShared(stored: unknown, key: string): unknown {
+    const value = unwrap(stored)
+    return value === MISS ? MISS : servePlain(value, key)
+  }
+
   // A fresh envelope: the common case, kept small enough to inline; the rest is `serveAged`.
   function serve(stored: unknown, key: string, self: unknown, args: unknown[]): unknown {
     // Entries without a ttl never age: no clock read for them (tags-only and revalidate-only functions).
@@ -262,14 +280,16 @@ export function entries(fn: AnyFunction, store: Store, context: StepContext): En
     isEnvelope(stored) && Date.now() < stored.staleUntil ? stored : undefined
 
   return {
-    serve: withEnvelope ? serve : servePlain,
+    serve: withEnvelope ? serve : engineExpires ? servePlainShared : servePlain,
     write: withEnvelope || config.ttlFunction || config.jitter || config.ttl === 0 ? write : writeBare,
     timed: withEnvelope,
     refresh: (key, self, args) => after(withEnvelope ? store.get(key) : MISS, (stored) => refresh(key, self, args, current(stored))),
     peek: (key) =>
       after(store.get(key), (stored) => {
         if (stored === MISS) return undefined
-        return withEnvelope ? current(stored)?.value : stored
+        if (withEnvelope) return current(stored)?.value
+        const value = engineExpires ? unwrap(stored) : stored
+        return value === MISS ? undefined : value
       }),
   }
 }

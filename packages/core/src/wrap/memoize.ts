@@ -13,7 +13,7 @@ import { engineView, entries } from './freshness.js'
 import { type AnyFunction, type Counters, type StepContext, type Store, cachedCall } from './pipeline.js'
 import { type CacheInfo, track } from './stats.js'
 import { tagging } from './tags.js'
-import { hardTimeoutStep, withHardTimeout } from './timeouts.js'
+import { hardTimeouts } from './timeouts.js'
 
 export type { AnyFunction } from './pipeline.js'
 export type AsyncFunction = (...args: any[]) => PromiseLike<unknown>
@@ -146,15 +146,17 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
   // engine, under the wrapper's own steps (so ucache's degradation also absorbs a failed tag
   // read); functions without tags skip it entirely.
   const below: StepContext = context.sync === syncEngine ? context : { ...context, sync: syncEngine }
+  const keyFor = keyBuilder(config.key, perInstance, engine)
+  const timeouts = config.hardTimeout === undefined ? undefined : hardTimeouts(config.hardTimeout, context.name, keyFor)
   const inner: readonly Step[] = config.tags === undefined ? [] : [tagging]
-  const steps: readonly Step[] = [...inner, ...(setup.steps ?? []), hardTimeoutStep]
+  const steps: readonly Step[] = [...inner, ...(setup.steps ?? []), ...(timeouts ? [timeouts.step] : [])]
   let store = steps.reduce<Store>((inner, step) => step(inner, below), engine)
   // The lock is outermost: only cachedCall calls `claim` and knows when a run ends (`abandon`).
   if (config.lock) store = setup.tiers!.lock(config.lock)(store, context)
-  const keyFor = keyBuilder(config.key, perInstance, engine)
-  const run = config.hardTimeout === undefined ? fn : withHardTimeout(fn, config.hardTimeout, context.name)
+  const run = timeouts ? timeouts.run(fn) : fn
   const stage = entries(run, store, context)
-  const cached = cachedCall(run, store, keyFor, context, isAsyncFunction(fn), stage)
+  const call = cachedCall(run, store, keyFor, context, isAsyncFunction(fn), stage)
+  const cached = timeouts ? timeouts.call(call) : call
   if (config.timeout !== undefined && config.staleIfError === undefined) {
     warnOnce(`timeout-without-sie:${namespace}`, setup.name, `'${context.name}': timeout only applies to a refresh with a stale value to fall back on; add staleIfError, or use hardTimeout`)
   }
@@ -226,7 +228,14 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
       if (listening()) emit(context, 'delete', key)
       return existed
     },
-    cacheRefresh: (...args) => stage.refresh(keyOf('cacheRefresh', args), undefined, args),
+    cacheRefresh: (...args) => {
+      // The control is shared by every instance, so it has none to run the method on (a custom
+      // key names the entry, not an instance): failing here beats `this` being undefined inside.
+      if (perInstance) {
+        throw new TypeError('cacheRefresh on a decorated method cannot reach an instance to run it on: call cacheDelete(...args), then the method on an instance')
+      }
+      return stage.refresh(keyOf('cacheRefresh', args), undefined, args)
+    },
     cachePeek: (...args) => stage.peek(keyOf('cachePeek', args)),
     engine,
   }

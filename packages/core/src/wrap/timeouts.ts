@@ -1,23 +1,110 @@
 import { TimeoutError } from '../errors.js'
+import type { KeyFor } from './keying.js'
 import { type AnyFunction, type Step, type Store, isThenable } from './pipeline.js'
 
+/** `hardTimeout` for one cached function: see {@link hardTimeouts}. */
+export interface HardTimeouts {
+  /** The cached call, giving each call its budget. */
+  call(cached: AnyFunction): AnyFunction
+  /** The function, raced against what is left of its call's budget. */
+  run(fn: AnyFunction): AnyFunction
+  /** The engine's side: reads and writes raced against what is left of the budget. */
+  readonly step: Step
+}
+
 /**
- * `hardTimeout` (ARCHITECTURE.md §12). The run is raced against a timer: past it, the caller's
- * promise rejects with `TimeoutError`, and since the cached call only stores what the raced
- * promise resolved to, the abandoned run's late result is never stored. A sync result cannot
- * time out and passes through untouched.
+ * `hardTimeout` (ARCHITECTURE.md §12): a call rejects with `TimeoutError` once `ms` have passed,
+ * cached or not. The engine's read, the run and the write share one budget, so a slow read
+ * followed by a slow run still fails in time. Each phase is raced against the time left:
+ *
+ * - the read is issued synchronously inside the call, so `call` hands it the call's end through
+ *   `starting`;
+ * - the run and the write come later, and find the end under their key in `ends`, set by the
+ *   call that owns the key (the first one; callers arriving meanwhile share its run, as in-flight
+ *   runs are shared) and removed when that call settles. Without an owner (a refresh through
+ *   `cacheRefresh`, a background refresh whose caller already returned) a phase gets all of `ms`.
+ *
+ * The cached call only stores what the raced run resolved to, so an abandoned run's late result
+ * is never stored. A sync result cannot time out and passes through untouched.
  */
-export function withHardTimeout(fn: AnyFunction, ms: number, name: string): AnyFunction {
-  return function (this: unknown, ...args: unknown[]): unknown {
-    const result = fn.apply(this, args)
-    return isThenable(result) ? deadline(result, ms, `'${name}' ran longer than its hardTimeout (${ms} ms); the run is abandoned and its result will not be stored`) : result
+export function hardTimeouts(ms: number, name: string, keyFor: KeyFor): HardTimeouts {
+  const ends = new Map<string, number>()
+  let starting: number | undefined
+  const left = (end: number | undefined): number => (end === undefined ? ms : Math.max(0, end - Date.now()))
+  const endOf = (args: unknown[], self: unknown): number | undefined => {
+    try {
+      return ends.get(keyFor(args, self))
+    } catch {
+      return undefined
+    }
+  }
+  const runMessage = `'${name}' ran longer than its hardTimeout (${ms} ms); the run is abandoned and its result will not be stored`
+  const engineMessage = `the engine did not answer within '${name}''s hardTimeout (${ms} ms)`
+  return {
+    call: (cached) =>
+      function (this: unknown, ...args: unknown[]): unknown {
+        let key: string
+        try {
+          key = keyFor(args, this)
+        } catch {
+          // The cached call reports the key's error its own way.
+          return cached.apply(this, args)
+        }
+        const end = Date.now() + ms
+        const owner = !ends.has(key)
+        if (owner) ends.set(key, end)
+        const release = () => {
+          if (owner && ends.get(key) === end) ends.delete(key)
+        }
+        let result: unknown
+        starting = end
+        try {
+          result = cached.apply(this, args)
+        } catch (error) {
+          release()
+          throw error
+        } finally {
+          starting = undefined
+        }
+        if (!isThenable(result)) {
+          release()
+          return result
+        }
+        return Promise.resolve(result).then(
+          (value) => {
+            release()
+            return value
+          },
+          (error: unknown) => {
+            release()
+            throw error
+          },
+        )
+      },
+    run: (fn) =>
+      function (this: unknown, ...args: unknown[]): unknown {
+        const result = fn.apply(this, args)
+        return isThenable(result) ? deadline(result, left(endOf(args, this)), runMessage, ms) : result
+      },
+    step: (inner: Store, { sync }): Store => {
+      if (sync) return inner
+      return {
+        // An inline answer (an L1 hit) cannot hang.
+        getNow: inner.getNow?.bind(inner),
+        get: (key) => deadline(inner.get(key) as PromiseLike<unknown>, left(starting ?? ends.get(key)), engineMessage, ms),
+        set: (key, value, options) => deadline(inner.set(key, value, options) as PromiseLike<unknown>, left(ends.get(key)), engineMessage, ms),
+      }
+    },
   }
 }
 
-/** `promise`, or a `TimeoutError` once `ms` have passed. The timer never keeps the process alive. */
-export function deadline<T>(promise: PromiseLike<T>, ms: number, message: string): Promise<T> {
+/**
+ * `promise`, or a `TimeoutError` (reporting `timeoutMs`) once `wait` ms have passed. The timer
+ * never keeps the process alive.
+ */
+export function deadline<T>(promise: PromiseLike<T>, wait: number, message: string, timeoutMs = wait): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TimeoutError(message, ms)), ms)
+    const timer = setTimeout(() => reject(new TimeoutError(message, timeoutMs)), wait)
     ;(timer as { unref?: () => void }).unref?.()
     promise.then(
       (value) => {
@@ -30,20 +117,4 @@ export function deadline<T>(promise: PromiseLike<T>, ms: number, message: string
       },
     )
   })
-}
-
-/**
- * `hardTimeout` for the engine's side of a call ("cached or not"): an async engine that hangs
- * (a Redis server that stopped answering) fails the call in time too. Sync engines answer inline.
- */
-export const hardTimeoutStep: Step = (inner: Store, { sync, config, name }): Store => {
-  const ms = config.hardTimeout
-  if (sync || ms === undefined) return inner
-  const message = `the engine did not answer within '${name}''s hardTimeout (${ms} ms)`
-  return {
-    // An inline answer (an L1 hit) cannot hang.
-    getNow: inner.getNow?.bind(inner),
-    get: (key) => deadline(inner.get(key) as PromiseLike<unknown>, ms, message),
-    set: (key, value, options) => deadline(inner.set(key, value, options) as PromiseLike<unknown>, ms, message),
-  }
 }
