@@ -221,7 +221,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     name: ENGINE_NAME,
     capabilities: REDIS_CAPABILITIES,
     prefix,
-    ...redisTagMethods({ client, keyPrefix: resolved.keyPrefix, run, send, mget, entryPrefix: prefix, decode: decodeReply, sharded: resolved.kind === 'cluster' }),
+    ...redisTagMethods({ client, keyPrefix: resolved.keyPrefix, run, send, mget, entryPrefix: prefix, decode: decodeReply, sharded: resolved.kind === 'cluster', target }),
     get client() {
       return conn.client
     },

@@ -1,4 +1,4 @@
-import type { AsyncTagMethods, TagMark, TagState, TaggedReads } from '@twat-cache/core'
+import { type AsyncTagMethods, type TagMark, type TagState, type TaggedReads, warnOnce } from '@twat-cache/core'
 import type { Buffer } from 'node:buffer'
 import type { Redis } from 'ioredis'
 
@@ -62,6 +62,26 @@ export interface TagContext {
   decode(bytes: Buffer | null): unknown
   /** A Cluster: entries and tag state live in different slots, so one command cannot read both. */
   readonly sharded: boolean
+  /** The server, for messages. */
+  readonly target: string
+}
+
+/**
+ * The server's eviction policy when it may evict keys (a `maxmemory` limit and a policy other
+ * than `noeviction`), else `undefined`; also `undefined` where CONFIG is not allowed (managed
+ * services), since nothing can be said there.
+ */
+export async function evictingPolicy(config: () => Promise<unknown>): Promise<string | undefined> {
+  let reply: unknown
+  try {
+    reply = await config()
+  } catch {
+    return undefined
+  }
+  const fields = new Map<string, string>()
+  if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(reply[i]), String(reply[i + 1]))
+  const policy = fields.get('maxmemory-policy')
+  return Number(fields.get('maxmemory')) > 0 && policy !== undefined && policy !== 'noeviction' ? policy : undefined
 }
 
 /** The tag state in MGET replies `from` on (`<invalidatedAt>:<expiredAt>` or null each). */
@@ -79,7 +99,7 @@ function stateOf(replies: readonly (string | Buffer | null)[], from: number): Ta
   return invalidatedAt === 0 && expiredAt === 0 ? NONE : { invalidatedAt, expiredAt }
 }
 
-export function redisTagMethods({ client, keyPrefix, run, send, mget, entryPrefix, decode, sharded }: TagContext): AsyncTagMethods & Partial<TaggedReads> {
+export function redisTagMethods({ client, keyPrefix, run, send, mget, entryPrefix, decode, sharded, target }: TagContext): AsyncTagMethods & Partial<TaggedReads> {
   const space = keyPrefix + TAG_SPACE
   const horizonKey = `${space}horizon`
   const tagKey = (tag: string) => `${space}t:${tag}`
@@ -105,6 +125,22 @@ export function redisTagMethods({ client, keyPrefix, run, send, mget, entryPrefi
           return mget([entryPrefix + key, ...keysFor(tags)]).then(split)
         },
       }
+  // Tag records are ordinary keys: a server that evicts can drop one while entries carrying its
+  // tag live on, and those would be served although invalidated. Said once, after the first
+  // tag write (the connection is up then).
+  let evictionChecked = false
+  const checkEviction = (): void => {
+    if (evictionChecked) return
+    evictionChecked = true
+    void evictingPolicy(() => send(() => client.config('GET', 'maxmemory*'))).then((policy) => {
+      if (policy === undefined) return
+      warnOnce(
+        `redis:tags-eviction:${target}`,
+        'redis',
+        `${target} evicts keys under memory pressure (maxmemory-policy ${policy}): a tag record evicted before the entries that carry its tag lets them be served after invalidateTags; set maxmemory-policy noeviction (or give Redis room) where invalidations must hold`,
+      )
+    })
+  }
   return {
     ...combined,
     readTags(tags) {
@@ -115,11 +151,11 @@ export function redisTagMethods({ client, keyPrefix, run, send, mget, entryPrefi
     },
     markTags(tags: readonly string[], kind: TagMark, at: number) {
       const args = kind === 'invalidate' ? [at, 0] : [0, at]
-      return run('EVAL', () => send(() => client.eval(MARK, tags.length + 1, horizonKey, ...tags.map(tagKey), ...args))).then(() => undefined)
+      return run('EVAL', () => send(() => client.eval(MARK, tags.length + 1, horizonKey, ...tags.map(tagKey), ...args))).then(checkEviction)
     },
     keepTags(lifetime) {
       const value = Number.isFinite(lifetime) ? String(Math.ceil(lifetime)) : 'inf'
-      return run('EVAL', () => send(() => client.eval(KEEP, 1, horizonKey, value))).then(() => undefined)
+      return run('EVAL', () => send(() => client.eval(KEEP, 1, horizonKey, value))).then(checkEviction)
     },
   }
 }

@@ -3,10 +3,11 @@
  * (`getWithTags`) for static tags, and for a tags function once this process saw the key's
  * tags; marks by another engine (another process's view) still reach it.
  */
-import { acache, invalidateTags, expireTags } from '@twat-cache/core'
+import { acache, expireTags, invalidateTags, resetWarnings, setLogger } from '@twat-cache/core'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisEngine } from '../src/engine.js'
+import { evictingPolicy } from '../src/tags.js'
 import '../src/index.js'
 import { type RedisServer, redisSkipReason, startRedis } from './redis-server.js'
 
@@ -178,3 +179,55 @@ async function keys(engine: { keys?: () => Iterable<string> | AsyncIterable<stri
   for await (const k of engine.keys!()) list.push(k)
   return list
 }
+
+describe.skipIf(skip !== undefined)('a server that evicts keys', () => {
+  const warnings: string[] = []
+  beforeAll(() => {
+    resetWarnings()
+    setLogger({ debug() {}, info() {}, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) }, 'warn')
+  })
+  afterAll(() => {
+    setLogger(console, 'warn')
+    resetWarnings()
+  })
+
+  /** Runs `body` against a server started with `args`, then stops it. */
+  async function withServer<T>(args: string[], body: (server: RedisServer) => Promise<T>): Promise<T> {
+    const server = await startRedis({ args })
+    try {
+      return await body(server)
+    } finally {
+      await server.stop()
+    }
+  }
+  const policyOf = (server: RedisServer) =>
+    evictingPolicy(async () => {
+      const admin = new Redis(server.url)
+      try {
+        return await admin.config('GET', 'maxmemory*')
+      } finally {
+        admin.disconnect()
+      }
+    })
+
+  it('tagged writes on a server with a maxmemory-policy that evicts log one warning naming the policy', async () => {
+    await withServer(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru'], async (server) => {
+      expect(await policyOf(server)).toBe('allkeys-lru')
+      const f = acache({ engine: 'redis', redis: { url: server.url }, namespace: 'evicting', ttl: 60_000, tags: ['user:7'] })(async (id: number) => id * 2)
+      expect(await f(1)).toBe(2)
+      expect(await f(2)).toBe(4)
+      await invalidateTags(['user:7'], { engine: f.engine })
+      const about = () => warnings.filter((w) => w.includes('evicts keys'))
+      await expect.poll(() => about().length).toBe(1)
+      expect(about()[0]).toMatch(/maxmemory-policy allkeys-lru.*set maxmemory-policy noeviction/)
+      await f.engine.close()
+    })
+  })
+
+  it('a server that never evicts (no maxmemory, or noeviction) is not reported', async () => {
+    await withServer([], async (server) => expect(await policyOf(server)).toBeUndefined())
+    await withServer(['--maxmemory', '64mb', '--maxmemory-policy', 'noeviction'], async (server) => expect(await policyOf(server)).toBeUndefined())
+    // A server that refuses CONFIG (managed services): nothing can be said, nothing is thrown.
+    expect(await evictingPolicy(() => Promise.reject(new Error("ERR unknown command 'CONFIG'")))).toBeUndefined()
+  })
+})
