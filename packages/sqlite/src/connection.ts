@@ -140,6 +140,7 @@ function connectOnce(path: string, options: ConnectionOptions): Connection {
     nextIdentityCheck: Date.now() + IDENTITY_CHECK_MS,
     refs: 0,
     writes: 0,
+    commits: 0,
     access: new AccessLog(statement, TABLE),
     statement,
   }

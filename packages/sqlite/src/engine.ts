@@ -90,6 +90,13 @@ export function createSqliteEngine(config: SqliteEngineConfig = {}): SqliteEngin
   let hits = 0
   let misses = 0
   let closed = false
+  /** This engine's share of `connection.commits`. */
+  let ownCommits = 0
+  /** Count an entry write (see `Connection.commits`): the connection's other engines' l1 must hear of it. */
+  const committed = (): void => {
+    connection.commits++
+    ownCommits++
+  }
 
   /**
    * Every operation goes through here: refuse after close(), follow the file if another process
@@ -154,7 +161,13 @@ export function createSqliteEngine(config: SqliteEngineConfig = {}): SqliteEngin
     name: ENGINE_NAME,
     capabilities: SQLITE_CAPABILITIES,
     path,
-    ...sharedMethods(connection, namespace, (doing, op) => run(doing, Date.now(), true, op), (key) => engine.get(key)),
+    ...sharedMethods(
+      connection,
+      namespace,
+      (doing, op) => run(doing, Date.now(), true, op),
+      (key) => engine.get(key),
+      () => connection.commits - ownCommits,
+    ),
     ...tagMethods,
 
     get(key: string): unknown {
@@ -199,10 +212,12 @@ export function createSqliteEngine(config: SqliteEngineConfig = {}): SqliteEngin
       const now = Date.now()
       const expiresAt = ttl === undefined || ttl === Number.POSITIVE_INFINITY ? null : now + ttl
       run('write to', now, true, (o) => o.write(key, bytes, expiresAt, now))
+      committed()
     },
 
     delete(key: string): boolean {
       return run('delete from', Date.now(), true, (o) => {
+        committed()
         o.access.forget(namespace, key)
         return isLive(o.remove.get(namespace, key) as number | null | undefined)
       })
@@ -210,6 +225,7 @@ export function createSqliteEngine(config: SqliteEngineConfig = {}): SqliteEngin
 
     clear(): void {
       run('clear', Date.now(), true, (o) => {
+        committed()
         o.access.forget(namespace)
         o.clear()
       })

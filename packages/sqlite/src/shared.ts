@@ -7,7 +7,9 @@ import type { Connection } from './types.js'
  *
  * - `version()`: `PRAGMA data_version` moves when another connection (another process)
  *   commits to the file; the reopen epoch is folded in, since a fresh file starts it again.
- *   Commits of this process's own connection do not move it, so our own writes never empty L1.
+ *   Commits of this process's own connection do not move it, so our own writes never empty L1;
+ *   entry writes by the connection's other engines (another cache of this process on the same
+ *   file) are counted apart (`others`) and added in.
  * - Leases: one row per (namespace, key) in `twat_cache_leases`, taken by a single upsert that
  *   only replaces an expired row. One statement is one write transaction, so two processes cannot
  *   both take it; a holder that dies leaves a row that expires. The table is created on first
@@ -32,9 +34,16 @@ export interface SharedMethods {
 
 /**
  * `guard` is the engine's `run` (closed check, following a replaced file, error translation);
- * `get` is the engine's own read, so decoding and hit counts stay in one place.
+ * `get` is the engine's own read, so decoding and hit counts stay in one place; `others` counts
+ * the entry writes of the connection's other engines.
  */
-export function sharedMethods(connection: Connection, namespace: string, guard: <T>(doing: string, op: () => T) => T, get: (key: string) => unknown): SharedMethods {
+export function sharedMethods(
+  connection: Connection,
+  namespace: string,
+  guard: <T>(doing: string, op: () => T) => T,
+  get: (key: string) => unknown,
+  others: () => number,
+): SharedMethods {
   let createdAt = -1
   const leases = (): void => {
     if (createdAt === connection.epoch) return
@@ -42,7 +51,9 @@ export function sharedMethods(connection: Connection, namespace: string, guard: 
     createdAt = connection.epoch
   }
   return {
-    version: () => guard('read the version of', () => connection.epoch * 2 ** 32 + (connection.db.pragma('data_version', { simple: true }) as number)),
+    // Both counts only grow, so their sum moves whenever either does.
+    version: () =>
+      guard('read the version of', () => connection.epoch * 2 ** 32 + (connection.db.pragma('data_version', { simple: true }) as number) + others()),
     readEntry(key) {
       const value = get(key)
       if (value === MISS) return MISS

@@ -25,6 +25,12 @@ export interface Connection {
   refs: number
   /** Writes since the last purge of expired rows. */
   writes: number
+  /**
+   * Entry writes (set, delete, clear) made through this connection by any of its engines. Its
+   * own commits never move `PRAGMA data_version`, so an engine's `version()` adds the ones made
+   * by the connection's other engines (another cache of this process on the same file).
+   */
+  commits: number
   /** Reads not yet written to the file (lru/lfu order), shared by the connection's engines. */
   access: AccessLog
   /** A prepared statement, compiled once per open database. */
