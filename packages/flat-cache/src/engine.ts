@@ -40,7 +40,9 @@ const MAX_ENTRIES = 16_777_216
  * made unique per write by file-write.ts), not a separate change counter, because the file is
  * what this process reads from: a counter bumped elsewhere could move before the data it
  * announces is readable, or a flush could land without it. Its own writes never move it, so
- * they never empty its L1. Tag state lives in a tags file in the folder (tags.ts).
+ * they never empty its L1; writes by another engine of this process on the same namespace (one
+ * shared store) are counted apart (`FileStore.commits`) and added in. Tag state lives in a tags
+ * file in the folder (tags.ts).
  */
 export const FLAT_CACHE_CAPABILITIES = {
   mode: 'sync',
@@ -147,6 +149,13 @@ export function createFlatCacheEngine(config: FlatCacheEngineConfig = {}): FlatC
   let hits = 0
   let misses = 0
   let closed = false
+  /** This engine's share of `store.commits`. */
+  let ownCommits = 0
+  /** Count an entry write (see `FileStore.commits`): the store's other engines' l1 must hear of it. */
+  const committed = (): void => {
+    store.commits++
+    ownCommits++
+  }
 
   /** An entry that cannot be decoded is a miss, logged once per file, and dropped. */
   function undecodable(key: string, error: unknown): typeof MISS {
@@ -197,6 +206,7 @@ export function createFlatCacheEngine(config: FlatCacheEngineConfig = {}): FlatC
 
     set(key, value, setOptions?: SetOptions) {
       open()
+      committed()
       const ttl = setOptions?.ttl ?? defaultTtl
       // Same rule as the memory engine: a ttl of 0 or less (or NaN) is already expired.
       if (ttl !== undefined && !(ttl > 0)) {
@@ -222,13 +232,22 @@ export function createFlatCacheEngine(config: FlatCacheEngineConfig = {}): FlatC
       store.put(key, data, expires)
     },
 
-    delete: (key) => open().remove(key),
-    clear: () => open().clear(),
+    delete(key) {
+      open()
+      committed()
+      return store.remove(key)
+    },
+    clear() {
+      open()
+      committed()
+      store.clear()
+    },
     has: (key) => open().peek(key) !== undefined,
     size: () => open().liveKeys().length,
     keys: () => open().liveKeys(),
     flush: () => open().flush(),
-    version: () => open().refresh(),
+    // Both counts only grow, so their sum moves whenever either does.
+    version: () => open().refresh() + store.commits - ownCommits,
     ...flatCacheTagMethods(dir, secure, open),
 
     stats() {

@@ -67,6 +67,12 @@ export class FileStore {
   #checkedAt = 0
   /** How many times this process took in a version of the file another process wrote. */
   changes = 0
+  /**
+   * Entry writes (set, delete, clear) made through this store by any of its engines: the file's
+   * version never shows them to the store's other engines (another cache of this process on
+   * the same namespace), so an engine's `version()` adds the ones it did not make.
+   */
+  commits = 0
 
   constructor(settings: FileStoreSettings) {
     this.settings = settings
