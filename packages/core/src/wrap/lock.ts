@@ -64,7 +64,15 @@ export function lockStep(lock: LockConfig, sleep: (ms: number) => Promise<void> 
         if (token !== undefined) {
           held.set(key, token)
           // The holder before us may have written it between our miss and our lease.
-          const landed = await inner.get(key)
+          let landed: unknown
+          try {
+            landed = await inner.get(key)
+          } catch (error) {
+            // No run follows (the caller gets the error), so nothing would release the lease:
+            // everyone, this process included, would wait `wait` for a value nobody computes.
+            release(key)
+            throw error
+          }
           if (landed !== MISS) release(key)
           return landed
         }
