@@ -27,7 +27,8 @@ export const leaseShorterThanWait = (o: unknown): boolean => {
   const w = toMilliseconds(wait)
   return t !== undefined && w !== undefined && t < w
 }
-export const LEASE_SHORTER_THAN_WAIT = 'lock.ttl must be ≥ lock.wait: a lease that ends before its waiters give up lets them all compute'
+export const LEASE_SHORTER_THAN_WAIT =
+  'lock.ttl must be ≥ lock.wait (a lease that ends before its waiters give up lets them all compute): raise lock.ttl or lower lock.wait'
 
 /** Longest tag accepted (§13). */
 export const MAX_TAG_LENGTH = 256

@@ -187,7 +187,9 @@ export const CONFIG_RULES: Record<string, Rule> = {
   l1: either(bool, strict({ maxsize: int(1), ttl: duration }, 'expected true, false or { maxsize, ttl }')),
   lock: either(bool, (v, path, issues) => {
     const expected = strict({ ttl: duration, wait: duration }, 'expected true, false or { ttl, wait }')(v, path, issues)
-    return expected ?? (leaseShorterThanWait(v) ? LEASE_SHORTER_THAN_WAIT : undefined)
+    // Pushed as is: a returned message would end in ", got an object", which says nothing here.
+    if (expected === undefined && leaseShorterThanWait(v)) issues.push(`${path}: ${LEASE_SHORTER_THAN_WAIT}`)
+    return expected
   }),
   policy: oneOf(['lru', 'lfu', 'fifo', 'rr']),
   engine: str,
