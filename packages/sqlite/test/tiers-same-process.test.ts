@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { MISS, VERSION_CHECK_MS, createTieredEngine } from '@twat-cache/core'
-import { afterAll, describe, expect, it } from 'vitest'
+import { createTieredEngine } from '@twat-cache/core'
+import { afterAll, describe, it } from 'vitest'
+import { otherEngineOfThisProcess } from './fixtures/l1-same-process.js'
 import { createSqliteEngine } from '../src/engine.js'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const cacheDir = mkdtempSync(join(tmpdir(), 'twat-sqlite-tiers-same-'))
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }))
 
@@ -19,23 +19,7 @@ describe('l1 on sqlite, a second engine on the same file in this process', () =>
     const tiered = createTieredEngine(createSqliteEngine({ cacheDir, folderName: 'same', namespace: 'ns' }), { maxsize: 10 })
     const other = createSqliteEngine({ cacheDir, folderName: 'same', namespace: 'ns' })
     try {
-      tiered.set('k', 'v1')
-      tiered.set('j', 'j1')
-      expect(tiered.get('k')).toBe('v1')
-      await sleep(VERSION_CHECK_MS + 5)
-      expect(tiered.get('k')).toBe('v1')
-      expect(tiered.l1.has('j'), 'own writes keep L1').toBe(true)
-      other.set('k', 'v2')
-      await sleep(VERSION_CHECK_MS + 5)
-      expect(tiered.get('k')).toBe('v2')
-      other.delete('k')
-      await sleep(VERSION_CHECK_MS + 5)
-      expect(tiered.get('k')).toBe(MISS)
-      tiered.set('k', 'v3')
-      expect(tiered.get('k')).toBe('v3')
-      other.clear()
-      await sleep(VERSION_CHECK_MS + 5)
-      expect(tiered.get('k')).toBe(MISS)
+      await otherEngineOfThisProcess(tiered, other)
     } finally {
       tiered.close()
       other.close()
