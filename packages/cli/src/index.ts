@@ -76,7 +76,7 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
     .argument('[namespace...]', "namespaces as 'ls' shows them")
     .addOption(new Option('--all', 'clear every namespace found'))
     .addOption(new Option('-y, --yes', 'do not ask for confirmation'))
-    .action(run((ctx, namespaces: string[], options: { all?: boolean; yes?: boolean }) => clear(ctx, namespaces, options), checkClearUsage))
+    .action(run((ctx, namespaces: string[], options: { all?: boolean; yes?: boolean }) => clear(ctx, namespaces, options), (namespaces, options) => checkClearUsage(namespaces, options, io)))
   common(program.command('prune'))
     .description('remove expired entries and report what was freed')
     .action(run(prune))
