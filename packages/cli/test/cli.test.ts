@@ -231,6 +231,9 @@ describe('usage and refusal', () => {
     [['ls', '--frob'], /unknown option '--frob'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['inspect', 'x', '--limit', '0'], /whole number/],
+    // An empty --dir (an unset shell variable) would otherwise mean the current directory.
+    [['clear', '--all', '--yes', '--dir', ''], /--dir.*empty/],
+    [['ls', '--dir', '  '], /--dir.*empty/],
     [[], /Usage: twat-cache/],
   ])('twat-cache %j exits 2 with a message', async (args, message) => {
     const result = await cli(args as string[], { TWAT_CACHE_DIR: dir })
