@@ -169,14 +169,21 @@ export interface ClearOptions {
   yes?: boolean | undefined
 }
 
-/** Bad usage of `clear`, found before any store is opened. */
-export function checkClearUsage(namespaces: string[], options: ClearOptions): void {
+/**
+ * Bad usage of `clear`, found before any store is opened. Without `--yes` the question needs
+ * someone at a terminal to answer it; off one (a script, a pipe, CI) it is refused rather than
+ * run unconfirmed.
+ */
+export function checkClearUsage(namespaces: string[], options: ClearOptions, io: Pick<Io, 'stdin'>): void {
   if (options.all && namespaces.length > 0) throw new CliError('give namespaces or --all, not both', EXIT_USAGE)
   if (!options.all && namespaces.length === 0) throw new CliError("name the namespaces to clear, or pass --all ('twat-cache ls' lists them)", EXIT_USAGE)
+  if (!options.yes && io.stdin.isTTY !== true) {
+    throw new CliError('clear asks for confirmation, but stdin is not a terminal: pass --yes to clear without asking', EXIT_USAGE)
+  }
 }
 
 export async function clear(ctx: Context, namespaces: string[], options: ClearOptions): Promise<void> {
-  checkClearUsage(namespaces, options)
+  checkClearUsage(namespaces, options, ctx.io)
   const rows = await allRows(ctx)
   let targets: NamespaceRow[]
   if (options.all) {
@@ -195,7 +202,7 @@ export async function clear(ctx: Context, namespaces: string[], options: ClearOp
   const { out, io } = ctx
   const entries = targets.reduce((n, r) => n + r.entries, 0)
   const bytes = targets.reduce((n, r) => n + r.bytes, 0)
-  if (targets.length > 0 && !options.yes && io.stdin.isTTY && io.stdout.isTTY) {
+  if (targets.length > 0 && !options.yes) {
     const question = `clear ${targets.length} namespace${targets.length === 1 ? '' : 's'} (${entries} entries, ${formatBytes(bytes)})? [y/N] `
     const rl = createInterface({ input: io.stdin, output: io.stderr })
     const answer = await rl.question(question)

@@ -20,10 +20,16 @@ function positiveInt(text: string): number {
   return n
 }
 
+/** An empty `--dir` (often an unset shell variable) would resolve to the current directory. */
+function nonEmptyPath(text: string): string {
+  if (text.trim() === '') throw new InvalidArgumentError('must not be empty: give the cache directory, or leave --dir out for the default')
+  return text
+}
+
 /** `--dir`, `--redis-url` and `--json`, on every command (before or after its arguments). */
 function common(command: Command): Command {
   return command
-    .addOption(new Option('--dir <path>', 'cache directory (default: TWAT_CACHE_DIR, else the platform cache directory)'))
+    .addOption(new Option('--dir <path>', 'cache directory (default: TWAT_CACHE_DIR, else the platform cache directory)').argParser(nonEmptyPath))
     .addOption(new Option('--redis-url <url>', 'also look at the twat-cache keys on this Redis server'))
     .addOption(new Option('--json', 'print JSON instead of tables'))
 }
@@ -76,7 +82,7 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
     .argument('[namespace...]', "namespaces as 'ls' shows them")
     .addOption(new Option('--all', 'clear every namespace found'))
     .addOption(new Option('-y, --yes', 'do not ask for confirmation'))
-    .action(run((ctx, namespaces: string[], options: { all?: boolean; yes?: boolean }) => clear(ctx, namespaces, options), checkClearUsage))
+    .action(run((ctx, namespaces: string[], options: { all?: boolean; yes?: boolean }) => clear(ctx, namespaces, options), (namespaces, options) => checkClearUsage(namespaces, options, io)))
   common(program.command('prune'))
     .description('remove expired entries and report what was freed')
     .action(run(prune))

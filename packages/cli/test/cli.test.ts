@@ -157,6 +157,25 @@ describe('twat-cache clear and prune, checked through the engines', () => {
     expect(rows.filter((r) => r.entries > 0)).toEqual([])
   })
 
+  it('clear without --yes off a terminal refuses (exit 2) and clears nothing', async () => {
+    // The test runner's stdin is not a terminal: a script or a pipe, where nobody can answer.
+    for (const args of [['clear', 'users'], ['clear', '--all'], ['clear', '--all', '--json']]) {
+      const result = await cli([...args, '--dir', dir])
+      expect(result.code, args.join(' ')).toBe(2)
+      expect(result.stderr).toMatch(/not a terminal.*--yes/)
+      expect(result.stdout).toBe('')
+    }
+    const users = sqlite('users')
+    const pages = flat('render:page')
+    try {
+      expect(users.size()).toBe(5)
+      expect([...pages.keys()]).toEqual(['["/"]'])
+    } finally {
+      users.close()
+      pages.close()
+    }
+  })
+
   it('prune removes expired entries only and reports them', async () => {
     const result = await cliJson<{ pruned: { engine: string; namespace: string; entries: number; bytes: number }[]; entries: number }>(['prune', '--dir', dir])
     expect(result.entries).toBe(2)
@@ -212,6 +231,9 @@ describe('usage and refusal', () => {
     [['ls', '--frob'], /unknown option '--frob'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['inspect', 'x', '--limit', '0'], /whole number/],
+    // An empty --dir (an unset shell variable) would otherwise mean the current directory.
+    [['clear', '--all', '--yes', '--dir', ''], /--dir.*empty/],
+    [['ls', '--dir', '  '], /--dir.*empty/],
     [[], /Usage: twat-cache/],
   ])('twat-cache %j exits 2 with a message', async (args, message) => {
     const result = await cli(args as string[], { TWAT_CACHE_DIR: dir })

@@ -66,6 +66,22 @@ describe.skipIf(skip !== undefined)('twat-cache on a real redis-server', () => {
     }
   })
 
+  it('a database the server does not have is a failure, never database 0 instead', async () => {
+    // redis-server has 16 databases by default; ioredis carries on in 0 when SELECT 99 fails.
+    for (const args of [['ls'], ['clear', '--all', '--yes']]) {
+      const result = await cli([...args, '--dir', empty, '--redis-url', `${server!.url}/99`])
+      expect(result.code, args.join(' ')).toBe(1)
+      expect(result.stderr).toMatch(/database 99/)
+      expect(result.stdout).toBe('')
+    }
+    const fib = engine('fib')
+    try {
+      expect(await fib.size()).toBe(3)
+    } finally {
+      await fib.close()
+    }
+  })
+
   it('an unreachable server is a failure (exit 1) naming it', async () => {
     const result = await cli(['ls', '--dir', empty, '--redis-url', 'redis://127.0.0.1:1'])
     expect(result.code).toBe(1)

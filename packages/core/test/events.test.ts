@@ -2,10 +2,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   type CacheEvent,
   CACHE_EVENT_TYPES,
+  acache,
   emitCacheEvent,
   eventKeyHash,
   hasCacheListeners,
   hash128,
+  mcache,
   onCacheEvent,
   setLogger,
   setLogLevel,
@@ -99,6 +101,26 @@ describe('onCacheEvent', () => {
     expect(seen).toEqual(['hit', 'miss'])
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toMatch(/\[twat-cache:events\].*'hit'.*listener bug/)
+  })
+
+  it('a throwing listener never changes what a cached call returns or throws (mcache, acache)', async () => {
+    setLogger({ debug() {}, info() {}, warn() {}, error() {} })
+    const seen: string[] = []
+    listen((e) => {
+      seen.push(e.type)
+      throw new Error('listener bug')
+    })
+    let runs = 0
+    const double = mcache()((n: number) => (runs++, n * 2))
+    expect([double(2), double(2)]).toEqual([4, 4])
+    const fail = acache()(async (n: number): Promise<number> => {
+      throw new Error(`run failed ${n}`)
+    })
+    await expect(fail(1)).rejects.toThrow('run failed 1')
+    const load = acache()(async (n: number) => (runs++, n + 1))
+    expect([await load(1), await load(1)]).toEqual([2, 2])
+    expect(runs).toBe(2)
+    expect(seen).toEqual(expect.arrayContaining(['miss', 'set', 'hit', 'error']))
   })
 
   it('rejects a listener that is not a function', () => {
