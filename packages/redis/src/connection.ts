@@ -24,6 +24,8 @@ export interface Connection {
   /** QUIT (bounded), then disconnect: no socket or timer is left behind. */
   close(): Promise<void>
   readonly closed: boolean
+  /** Ready, open and not still connecting (the database check): a command may be sent at once. */
+  readonly usable: boolean
 }
 
 export function openConnection(resolved: ResolvedConnection): Connection {
@@ -85,6 +87,20 @@ export function openConnection(resolved: ResolvedConnection): Connection {
     return new EngineError(`[twat-cache:redis] ${command} on ${target} failed: ${why.text}`, { cause: error })
   }
 
+  // ioredis sends SELECT on connect but carries on in database 0 when the server refuses it (an
+  // index past its `databases`): reading, writing or clearing database 0 instead would be wrong.
+  const db = resolved.kind === 'cluster' ? 0 : (resolved.redisOptions.db ?? 0)
+  /** Why the last connection was dropped by that check: what calls report until the next attempt. */
+  let databaseError: EngineError | undefined
+  const checkDatabase = (): Promise<void> =>
+    client.select(db).then(
+      () => undefined,
+      (error: Error) => {
+        client.disconnect()
+        throw (databaseError = new EngineError(`[twat-cache:redis] cannot use database ${db} on ${target}: ${error.message}; use a database the server has (its 'databases' setting, 16 by default)`, { cause: error }))
+      },
+    )
+
   const connect = (): Promise<void> => {
     let timer: NodeJS.Timeout | undefined
     // ioredis' own connectTimeout covers TCP; this also bounds DNS, TLS, Sentinel and Cluster
@@ -95,7 +111,10 @@ export function openConnection(resolved: ResolvedConnection): Connection {
     })
     return Promise.race([client.connect(), deadline])
       .then(
-        () => undefined,
+        () => {
+          databaseError = undefined
+          return db === 0 ? undefined : Promise.race([checkDatabase(), deadline])
+        },
         (error: Error) => {
           // The rejection of connect() is a generic "Connection is closed."; the 'error'
           // event before it says why (refused, WRONGPASS, ...).
@@ -114,10 +133,16 @@ export function openConnection(resolved: ResolvedConnection): Connection {
     get closed() {
       return closed
     },
+    get usable() {
+      return client.status === 'ready' && !closed && connecting === undefined && databaseError === undefined
+    },
     ready() {
       if (closed) return Promise.reject(fail('connect', new Error('closed')))
-      if (client.status === 'ready') return Promise.resolve()
+      // First: ioredis is 'ready' before the database check of `connect` has answered.
       if (connecting) return connecting
+      // Dropped by the database check: said again until a new connection (once this one ended).
+      if (databaseError) return client.status === 'end' ? (connecting = connect()) : Promise.reject(databaseError)
+      if (client.status === 'ready') return Promise.resolve()
       // 'wait': never connected (lazyConnect). 'end': ioredis gave up (a custom retryStrategy
       // returned no delay), so the next operation tries again.
       if (client.status === 'wait' || client.status === 'end') return (connecting = connect())

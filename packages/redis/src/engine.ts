@@ -142,7 +142,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
   }
   /** The hot paths' guard: connected and open, so the command is sent at once (counted in flight). */
   const sendingNow = (): boolean => {
-    if (client.status !== 'ready' || conn.closed) return false
+    if (!conn.usable) return false
     if (autoPipeline) clientOptions.enableAutoPipelining = pending > 0
     pending++
     return true
@@ -156,7 +156,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
   /** Run `op` once the connection is ready; every failure becomes an `EngineError`. */
   function run<T>(command: string, op: () => Promise<T>): Promise<T> {
     if (conn.closed) return Promise.reject(conn.fail(command, new Error('closed')))
-    const ready = client.status === 'ready' ? op() : conn.ready().then(op)
+    const ready = conn.usable ? op() : conn.ready().then(op)
     return ready.catch((error: unknown) => {
       throw conn.fail(command, error)
     })

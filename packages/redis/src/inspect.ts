@@ -61,20 +61,7 @@ export function openRedisInspector(options: RedisInspectOptions): RedisInspector
   const client = conn.client as Redis
   const { keyPrefix, scanCount } = resolved
 
-  const db = resolved.redisOptions.db ?? 0
-  let selected = db === 0
-  const ready = async (): Promise<void> => {
-    await conn.ready()
-    if (selected) return
-    // ioredis sends SELECT on connect but carries on in database 0 when the server refuses it
-    // (an index past `databases`): listing or clearing database 0 instead would be wrong.
-    try {
-      await client.select(db)
-    } catch (error) {
-      throw new Error(`[twat-cache:redis] cannot use database ${db} on ${resolved.target}: ${(error as Error).message}; use a database the server has (its 'databases' setting, 16 by default)`)
-    }
-    selected = true
-  }
+  const ready = (): Promise<void> => conn.ready()
 
   /** SCAN every key under `prefix`, in batches. */
   async function* scan(prefix: string): AsyncGenerator<Buffer[]> {

@@ -226,6 +226,28 @@ describe.skipIf(skip !== undefined)('TWAT_CACHE_REDIS_* reach the engine through
   })
 })
 
+describe.skipIf(skip !== undefined)('a database the server does not have', () => {
+  const server = useRedis()
+
+  it('fails every call naming the database, and never reads or writes database 0 instead', async () => {
+    const engine = make({ redis: { url: `${server.url}/99` } })
+    // Concurrent first calls: none may slip into database 0 while the check is in flight.
+    const calls = await Promise.allSettled([engine.set('k', 1), engine.get('k'), engine.set('j', 2), engine.get('j')])
+    for (const call of calls) {
+      expect(call.status).toBe('rejected')
+      expect(String((call as PromiseRejectedResult).reason)).toMatch(/cannot use database 99 on .*16 by default/)
+    }
+    await expect(engine.get('k')).rejects.toThrow(/database 99/)
+    const admin = make({ redis: { url: server.url } })
+    expect(await admin.size()).toBe(0)
+    expect(await admin.client.dbsize()).toBe(0)
+    // A database the server has works.
+    const five = make({ redis: { url: `${server.url}/5` } })
+    await five.set('k', 'five')
+    expect(await five.get('k')).toBe('five')
+  })
+})
+
 describe('selection', () => {
   it('a sync function on redis is a ConfigurationError that suggests a sync engine', () => {
     registerEngine(redisEngineDefinition)
