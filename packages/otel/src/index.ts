@@ -2,8 +2,8 @@
  * `@twat-cache/otel`: twat-cache's cache events as OpenTelemetry metrics. No side effects on
  * import; nothing is recorded until {@link instrument} is called.
  */
-import { type Attributes, type MeterProvider, metrics } from '@opentelemetry/api'
-import { type CacheEvent, onCacheEvent } from '@twat-cache/core'
+import { type Attributes, type MeterProvider, createNoopMeter, metrics } from '@opentelemetry/api'
+import { type CacheEvent, onCacheEvent, warnOnce } from '@twat-cache/core'
 
 /** The meter's name (the instrumentation scope) as exporters show it. */
 export const METER_NAME = '@twat-cache/otel'
@@ -40,10 +40,22 @@ export interface InstrumentOptions {
  * import { instrument } from '@twat-cache/otel'
  * const stop = instrument({ meterProvider })
  * ```
+ *
+ * Without `meterProvider` and with no global provider registered (the OpenTelemetry SDK not set
+ * up yet), nothing could be recorded: it logs one warning and does not listen, so cached calls
+ * pay nothing for events. Call it after the SDK registers its provider, or pass `meterProvider`.
  */
 export function instrument(options: InstrumentOptions = {}): () => void {
   const provider = options.meterProvider ?? metrics.getMeterProvider()
   const meter = provider.getMeter(METER_NAME)
+  if (options.meterProvider === undefined && meter.constructor === noopMeter.constructor) {
+    warnOnce(
+      'otel:no-provider',
+      'otel',
+      'instrument(): no OpenTelemetry meter provider is registered, so no metric would be exported; call instrument() after the SDK registers one (metrics.setGlobalMeterProvider), or pass { meterProvider }',
+    )
+    return () => {}
+  }
   const events = meter.createCounter(EVENTS_COUNTER, {
     description: 'Cache events by type (cache.event: hit, miss, stale, set, delete, error, refresh)',
     unit: '{event}',
@@ -61,6 +73,9 @@ export function instrument(options: InstrumentOptions = {}): () => void {
     events.add(1, attributes)
   })
 }
+
+/** What the API hands out when no provider is registered (its class is not exported). */
+const noopMeter = createNoopMeter()
 
 function errorType(error: unknown): string {
   if (error instanceof Error) return error.name

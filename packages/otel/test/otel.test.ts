@@ -1,4 +1,4 @@
-import { emitCacheEvent, hasCacheListeners } from '@twat-cache/core'
+import { emitCacheEvent, hasCacheListeners, resetWarnings, setLogger } from '@twat-cache/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { instrument } from '../src/index.js'
 import { type Sdk, count, startSdk } from './metrics.js'
@@ -84,6 +84,23 @@ describe('instrument()', () => {
       expect(count(counts, { 'cache.name': 'g', 'cache.event': 'miss' })).toBe(1)
     } finally {
       metrics.disable()
+    }
+  })
+
+  it('with no provider at all, warns once and does not listen (cached calls pay nothing for events)', () => {
+    const warnings: string[] = []
+    resetWarnings()
+    setLogger({ debug() {}, info() {}, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) }, 'warn')
+    try {
+      const before = hasCacheListeners()
+      const stops = [instrument(), instrument()]
+      expect(hasCacheListeners()).toBe(before)
+      for (const stopIt of stops) stopIt()
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toMatch(/no OpenTelemetry meter provider is registered.*pass \{ meterProvider \}/)
+    } finally {
+      setLogger(console, 'warn')
+      resetWarnings()
     }
   })
 })
