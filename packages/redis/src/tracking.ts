@@ -63,6 +63,8 @@ interface Subscriber {
 
 function subscribe(options: RedisOptions, prefix: string, listener: InvalidationListener, target: string, changed: () => void): Subscriber {
   let live = false
+  // After stop(), replies already read from the socket are still dispatched: drop them.
+  let stopped = false
   const sub = new Redis({
     ...options,
     // RESP2: invalidations then arrive as ordinary pub/sub messages (ioredis' RESP3 drops the
@@ -87,6 +89,7 @@ function subscribe(options: RedisOptions, prefix: string, listener: Invalidation
       const id = await sub.client('ID')
       await sub.call('CLIENT', 'TRACKING', 'on', 'REDIRECT', String(id), 'BCAST', 'PREFIX', prefix)
       await sub.subscribe(INVALIDATE_CHANNEL)
+      if (stopped) return
       // Anything written while we were away was not reported: start from an empty L1.
       listener(undefined)
       live = true
@@ -97,7 +100,7 @@ function subscribe(options: RedisOptions, prefix: string, listener: Invalidation
     })
   })
   sub.on('messageBuffer', (channel: Buffer, message: Buffer | Buffer[] | null) => {
-    if (channel.toString() !== INVALIDATE_CHANNEL) return
+    if (stopped || channel.toString() !== INVALIDATE_CHANNEL) return
     if (message === null || !Array.isArray(message)) return listener(undefined)
     for (const key of message) {
       const name = key.toString('utf8')
@@ -109,6 +112,7 @@ function subscribe(options: RedisOptions, prefix: string, listener: Invalidation
       return live
     },
     stop() {
+      stopped = true
       live = false
       sub.disconnect()
     },

@@ -68,8 +68,12 @@ export function createTieredEngine(l2: Engine, tier: TierConfig, { ttl: engineTt
   let watch: Watch | undefined
   let seenVersion: number | undefined
   let nextCheck = 0
+  let closed = false
 
   const invalidate = (key: string | undefined): void => {
+    // A message already on the wire when close() stopped the watch still arrives: L1 is gone
+    // by then, and a throw here would be uncaught (it runs in the engine's event handler).
+    if (closed) return
     epoch++
     if (key === undefined) l1.clear()
     else l1.delete(key)
@@ -142,6 +146,7 @@ export function createTieredEngine(l2: Engine, tier: TierConfig, { ttl: engineTt
       return l2.clear()
     },
     close(): unknown {
+      closed = true
       watch?.stop()
       l1.close()
       return l2.close()
