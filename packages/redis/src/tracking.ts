@@ -95,6 +95,7 @@ function subscribe(options: RedisOptions, prefix: string, listener: Invalidation
       live = true
       changed()
     })().catch((error: Error) => {
+      if (stopped) return
       log('debug', 'redis', `${target}: tracking setup failed (${error.message}); reconnecting`)
       sub.disconnect(true)
     })
