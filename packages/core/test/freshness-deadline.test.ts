@@ -90,4 +90,17 @@ describe('hardTimeout bounds the whole call', () => {
     await vi.advanceTimersByTimeAsync(310)
     expect(await again).toBe(7)
   })
+
+  it('a hit builds its key once (the budget rides on the call\'s own key build), a miss once more for its run', async () => {
+    let keys = 0
+    const f = acache({ engine: 'slow-async', hardTimeout: 1_000, key: (id: number) => (keys++, `k${id}`) })(async (id: number) => id)
+    const miss = f(1)
+    await vi.advanceTimersByTimeAsync(10)
+    expect(await miss).toBe(1)
+    expect(keys).toBe(2)
+    const hit = f(1)
+    await vi.advanceTimersByTimeAsync(10)
+    expect(await hit).toBe(1)
+    expect(keys).toBe(3)
+  })
 })

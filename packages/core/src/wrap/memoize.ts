@@ -155,7 +155,7 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
   if (config.lock) store = setup.tiers!.lock(config.lock)(store, context)
   const run = timeouts ? timeouts.run(fn) : fn
   const stage = entries(run, store, context)
-  const call = cachedCall(run, store, keyFor, context, isAsyncFunction(fn), stage)
+  const call = cachedCall(run, store, timeouts ? timeouts.keyFor : keyFor, context, isAsyncFunction(fn), stage)
   const cached = timeouts ? timeouts.call(call) : call
   if (config.timeout !== undefined && config.staleIfError === undefined) {
     warnOnce(`timeout-without-sie:${namespace}`, setup.name, `'${context.name}': timeout only applies to a refresh with a stale value to fall back on; add staleIfError, or use hardTimeout`)

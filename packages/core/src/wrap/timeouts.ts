@@ -4,6 +4,8 @@ import { type AnyFunction, type Step, type Store, isThenable } from './pipeline.
 
 /** `hardTimeout` for one cached function: see {@link hardTimeouts}. */
 export interface HardTimeouts {
+  /** The key builder for the cached call: it also marks the call's key with the call's end. */
+  readonly keyFor: KeyFor
   /** The cached call, giving each call its budget. */
   call(cached: AnyFunction): AnyFunction
   /** The function, raced against what is left of its call's budget. */
@@ -19,17 +21,20 @@ export interface HardTimeouts {
  *
  * - the read is issued synchronously inside the call, so `call` hands it the call's end through
  *   `starting`;
- * - the run and the write come later, and find the end under their key in `ends`, set by the
- *   call that owns the key (the first one; callers arriving meanwhile share its run, as in-flight
- *   runs are shared) and removed when that call settles. Without an owner (a refresh through
- *   `cacheRefresh`, a background refresh whose caller already returned) a phase gets all of `ms`.
+ * - the run and the write come later, and find the end under their key in `ends`. The call's
+ *   own key builder (`keyFor`, so the key is built once per call) sets it for the first call of
+ *   a key (callers arriving meanwhile share its run, as in-flight runs are shared), and `call`
+ *   removes it when that call settles. Without an owner (a refresh through `cacheRefresh`, a
+ *   background refresh whose caller already returned) a phase gets all of `ms`.
  *
  * The cached call only stores what the raced run resolved to, so an abandoned run's late result
  * is never stored. A sync result cannot time out and passes through untouched.
  */
 export function hardTimeouts(ms: number, name: string, keyFor: KeyFor): HardTimeouts {
   const ends = new Map<string, number>()
+  /** The end of the call in progress, and the key it came to own (both set inside `call`). */
   let starting: number | undefined
+  let owned: string | undefined
   const left = (end: number | undefined): number => (end === undefined ? ms : Math.max(0, end - Date.now()))
   const endOf = (args: unknown[], self: unknown): number | undefined => {
     try {
@@ -40,47 +45,56 @@ export function hardTimeouts(ms: number, name: string, keyFor: KeyFor): HardTime
   }
   const runMessage = `'${name}' ran longer than its hardTimeout (${ms} ms); the run is abandoned and its result will not be stored`
   const engineMessage = `the engine did not answer within '${name}''s hardTimeout (${ms} ms)`
+  /** The call that owned `key` is over: later phases of other calls get all of `ms` again. */
+  const release = (key: string | undefined, end: number): void => {
+    if (key !== undefined && ends.get(key) === end) ends.delete(key)
+  }
   return {
+    keyFor(args, self) {
+      const key = keyFor(args, self)
+      if (starting !== undefined && !ends.has(key)) {
+        ends.set(key, starting)
+        owned = key
+      }
+      return key
+    },
     call: (cached) =>
       function (this: unknown, ...args: unknown[]): unknown {
-        let key: string
-        try {
-          key = keyFor(args, this)
-        } catch {
-          // The cached call reports the key's error its own way.
-          return cached.apply(this, args)
-        }
         const end = Date.now() + ms
-        const owner = !ends.has(key)
-        if (owner) ends.set(key, end)
-        const release = () => {
-          if (owner && ends.get(key) === end) ends.delete(key)
-        }
-        let result: unknown
+        // Saved and restored: the function may call itself (a sync run inside this call).
+        const outerStarting = starting
+        const outerOwned = owned
         starting = end
+        owned = undefined
+        let key: string | undefined
+        let result: unknown
         try {
           result = cached.apply(this, args)
         } catch (error) {
-          release()
+          release(owned, end)
           throw error
         } finally {
-          starting = undefined
+          key = owned
+          starting = outerStarting
+          owned = outerOwned
         }
+        if (key === undefined) return result
         if (!isThenable(result)) {
-          release()
+          release(key, end)
           return result
         }
         return Promise.resolve(result).then(
           (value) => {
-            release()
+            release(key, end)
             return value
           },
           (error: unknown) => {
-            release()
+            release(key, end)
             throw error
           },
         )
       },
+    // A miss builds its key once more here, to find its call's end: the run is not told its key.
     run: (fn) =>
       function (this: unknown, ...args: unknown[]): unknown {
         const result = fn.apply(this, args)
