@@ -265,10 +265,14 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
 
   /** Whether slot `s` (with an expiry array) has expired; an expired entry is dropped on the way. */
   const dead = (s: number): boolean => {
-    const expires = exp![s]!
-    if (expires === 0 || expires > now()) return false
+    if (!expired(s)) return false
     drop(s)
     return true
+  }
+  /** Whether slot `s` holds an expired entry, left in place (only once `exp` exists). */
+  const expired = (s: number): boolean => {
+    const expires = exp![s]!
+    return expires !== 0 && expires <= now()
   }
 
   /** Examine up to `steps` slots, walking up from a cursor kept between calls, dropping the expired. */
@@ -283,11 +287,9 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
     }
   }
 
-  /** Whether slot `s` holds an expired entry (read without dropping it). */
-  const expired = (s: number): boolean => exp !== undefined && exp[s] !== 0 && exp[s]! <= now()
   /** The policy's victim `s` makes room; an expired one is reclaimed, not counted as an eviction. */
   const evicted = (s: number): void => {
-    if (!expired(s)) evictions++
+    if (exp === undefined || !expired(s)) evictions++
   }
   const evict = (s: number): void => {
     evicted(s)
