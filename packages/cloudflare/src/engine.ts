@@ -8,6 +8,7 @@ import {
   type SerializerOption,
   SerializationError,
   type SetOptions,
+  encodeNamespace,
   hash128,
   log,
   warnOnce,
@@ -208,14 +209,6 @@ export function createCloudflareKvEngine(config: CloudflareKvEngineConfig = {}):
     close,
     [Symbol.asyncDispose]: close,
   }
-}
-
-/**
- * `:` ends the namespace in a key name, so inside it `:` (and `%`, the escape) are
- * percent-encoded: namespace `api` must not list, clear or collide with `api:users`' keys.
- */
-function encodeNamespace(namespace: string): string {
-  return namespace.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'))
 }
 
 type Encoded = [string | Uint8Array, Meta['f']]

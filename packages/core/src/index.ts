@@ -68,7 +68,7 @@ export {
   selectEngine,
   unregisterEngine,
 } from './registry.js'
-export { defaultNamespace, hash128, stableKey } from './keys/index.js'
+export { defaultNamespace, encodeNamespace, hash128, stableKey } from './keys/index.js'
 export {
   ENGINE_NAME as MEMORY_ENGINE_NAME,
   MEMORY_CAPABILITIES,

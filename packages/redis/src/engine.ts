@@ -8,6 +8,7 @@ import {
   MISS,
   type SerializerOption,
   type SetOptions,
+  encodeNamespace,
   warnOnce,
 } from '@twat-cache/core'
 import { decodeValue, encodeValue } from '@twat-cache/core/node'
@@ -315,21 +316,14 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
   return engine
 }
 
-/**
- * `:` ends the namespace in a key, so a namespace may not contain one as is: otherwise `a`'s
- * SCAN pattern `a:*` would also match (and clear) namespace `a:b`. `%` is escaped too, so
- * the encoding cannot collide with a namespace that already contains `%3A`.
- */
-export function encodeNamespace(namespace: string): string {
-  return namespace.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'))
-}
-
 /** Redis MATCH is a glob: `*`, `?`, `[`, `]` and `\` in a namespace must match literally. */
 export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&')
 }
 
 export type { RedisClient }
+/** Re-exported: the engine's key names use core's namespace encoding. */
+export { encodeNamespace }
 export {
   DEFAULT_COMMAND_TIMEOUT,
   DEFAULT_CONNECT_TIMEOUT,

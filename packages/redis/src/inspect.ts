@@ -48,7 +48,7 @@ export interface RedisInspector {
   close(): Promise<void>
 }
 
-/** The inverse of the engine's `encodeNamespace` (`%3A` → `:`, `%25` → `%`). */
+/** The inverse of core's `encodeNamespace` (`%3A` → `:`, `%25` → `%`). */
 export function decodeNamespace(encoded: string): string {
   return encoded.replace(/%3A|%25/g, (c) => (c === '%25' ? '%' : ':'))
 }

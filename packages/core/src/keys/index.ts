@@ -3,5 +3,5 @@
  * function, and the 128-bit hash both use. Edge-safe: no Node built-ins.
  */
 export { hash128 } from './hash.js'
-export { defaultNamespace, methodNamespace } from './namespace.js'
+export { defaultNamespace, encodeNamespace, methodNamespace } from './namespace.js'
 export { stableKey } from './stable-key.js'

@@ -54,3 +54,13 @@ export function methodNamespace(className: string, methodName: string | symbol, 
   const method = typeof methodName === 'symbol' ? `[${methodName.description ?? 'symbol'}]` : methodName
   return `${className || 'anonymous'}.${method}-${sourceHash(String(fn))}`
 }
+
+/**
+ * A namespace as written into key names that end it with `:` (`<prefix><namespace>:<key>`), for
+ * engines that list or clear a namespace by that prefix (redis, cloudflare-kv): `:` and `%` are
+ * percent-encoded, so namespace `a` never lists, clears or collides with the keys of `a:b`, and
+ * the encoding cannot collide with a namespace that already contains `%3A`.
+ */
+export function encodeNamespace(namespace: string): string {
+  return namespace.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'))
+}
