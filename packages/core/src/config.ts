@@ -103,7 +103,8 @@ export interface EngineConfig extends CacheConfig {
 
 type Rule = (value: unknown, path: string, issues: string[]) => string | undefined
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+/** A plain record (not null, not an array): what options objects must be. */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const test = (ok: (v: unknown) => boolean, expected: string): Rule => (v) => (ok(v) ? undefined : expected)
 const type = (name: string, expected = `expected a ${name}`) => test((v) => typeof v === name, expected)
 const nonEmpty = test((v) => typeof v === 'string' && v !== '', 'expected a non-empty string')

@@ -1,5 +1,5 @@
 import { tagProblem } from '../checks.js'
-import type { CacheOptions } from '../config.js'
+import { type CacheOptions, isObject } from '../config.js'
 import { ConfigurationError, configurationProblems } from '../errors.js'
 import { warnOnce } from '../logger.js'
 import { createEngine } from '../registry.js'
@@ -39,8 +39,6 @@ function checkTags(what: string, tags: unknown): readonly string[] {
   return tags
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
-
 /**
  * The engine `options` names, if any: an engine, or the options that open one (a bare name is
  * short for `{ engine: name }`). Anything else is an error, never "every engine": a typo in
@@ -49,14 +47,14 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 function chosenEngine(what: string, options: unknown): Engine | (CacheOptions & { engine: string }) | undefined {
   if (options === undefined) return undefined
   const usage = `pass { engine } with an engine, or engine options such as { engine: 'sqlite', folderName }`
-  if (!isRecord(options)) throw new ConfigurationError(`${what}: options must be an object, got ${options === null ? 'null' : typeof options}; ${usage}`)
+  if (!isObject(options)) throw new ConfigurationError(`${what}: options must be an object, got ${options === null ? 'null' : typeof options}; ${usage}`)
   const unknown = Object.keys(options).filter((name) => name !== 'engine')
   if (unknown.length > 0) throw new ConfigurationError(`${what}: unknown option(s) ${unknown.map((n) => `'${n}'`).join(', ')}; ${usage}`)
   const given = options.engine
   if (given === undefined) return undefined
   if (typeof given === 'string') return { engine: given }
   if (isEngine(given)) return given
-  if (isRecord(given) && typeof given.engine === 'string') return given as CacheOptions & { engine: string }
+  if (isObject(given) && typeof given.engine === 'string') return given as CacheOptions & { engine: string }
   throw new ConfigurationError(`${what}: options.engine must be an engine or engine options with an 'engine' name, got ${given === null ? 'null' : typeof given}; ${usage}`)
 }
 
