@@ -369,6 +369,13 @@ describe('stableKey: long keys', () => {
 
 describe('keys/index', () => {
   it('exports exactly the public key helpers', () => {
-    expect(Object.keys(keys).sort()).toEqual(['defaultNamespace', 'hash128', 'methodNamespace', 'stableKey'])
+    expect(Object.keys(keys).sort()).toEqual(['defaultNamespace', 'encodeNamespace', 'hash128', 'methodNamespace', 'stableKey'])
+  })
+
+  it('encodeNamespace percent-encodes `:` and `%` only, so `a` and `a:b` never share a key prefix', () => {
+    expect(keys.encodeNamespace('api')).toBe('api')
+    expect(keys.encodeNamespace('api:users')).toBe('api%3Ausers')
+    expect(keys.encodeNamespace('a:b%3Ac')).toBe('a%3Ab%253Ac')
+    expect(keys.encodeNamespace('a:b')).not.toBe(keys.encodeNamespace('a%3Ab'))
   })
 })
