@@ -123,6 +123,25 @@ describe('onCacheEvent', () => {
     expect(seen).toEqual(expect.arrayContaining(['miss', 'set', 'hit', 'error']))
   })
 
+  it('a caller that joins a run in flight is a hit for events as for cacheInfo()', async () => {
+    const types: string[] = []
+    let runs = 0
+    const loadUser = mcache()(async function loadUser(id: number) {
+      runs++
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      return { id }
+    })
+    // By the function's own name: vite renames it (`loadUser2`).
+    listen((e) => e.name === loadUser.name && types.push(e.type))
+    // Ten callers at once: one runs the function, nine share its promise.
+    await Promise.all(Array.from({ length: 10 }, () => loadUser(7)))
+    expect(runs).toBe(1)
+    const { hits, misses } = loadUser.cacheInfo()
+    expect({ hits, misses }).toEqual({ hits: 9, misses: 1 })
+    expect(types.filter((t) => t === 'hit')).toHaveLength(hits)
+    expect(types.filter((t) => t === 'miss')).toHaveLength(misses)
+  })
+
   it('rejects a listener that is not a function', () => {
     expect(() => onCacheEvent('nope' as never)).toThrow(/expects a function, got string/)
   })

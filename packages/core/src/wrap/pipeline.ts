@@ -194,9 +194,13 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
   // A lock step's read before a run; `get` for every other store.
   const claim: (key: string) => unknown = store.claim ? (key) => store.claim!(key) : (key) => store.get(key)
   const getNow = store.getNow?.bind(store)
+  /** A run in flight for `key`, which this caller shares: a hit, for events as for `cacheInfo()`. */
   function joined(key: string): Promise<unknown> | undefined {
     const pending = returnsPromise ? inflight.get(key) : undefined
-    if (pending) counters.hits++
+    if (pending) {
+      counters.hits++
+      if (listening()) emit(context, 'hit', key)
+    }
     return pending
   }
   function read(key: string): unknown {
