@@ -3,7 +3,10 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics'
+import { main as cli } from '@twat-cache/cli'
 import { bcache, getStats, invalidateTags, mcache, onCacheEvent } from '@twat-cache/core'
+import { EVENTS_COUNTER, instrument } from '@twat-cache/otel'
 import '@twat-cache/sqlite'
 
 // Section 6 runs this file again in child processes: each asks for the same cold report.
@@ -29,6 +32,13 @@ async function time(label, call) {
   console.log(`  ${label.padEnd(34)} → ${JSON.stringify(value)}  (${ms(start)})`)
   return value
 }
+
+// Section 8 reads these: every cache event of this process, as OpenTelemetry metrics. A real
+// app passes its SDK's provider (or registers it globally); the in-memory exporter stands in
+// for Prometheus or OTLP here.
+const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE)
+const meterProvider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })] })
+const stopMetrics = instrument({ meterProvider })
 
 console.log('1. mcache: memoize a slow sync function in memory')
 // The inner function has another name on purpose: its recursive calls must reach the cached
@@ -107,3 +117,21 @@ const stats = getStats()
 for (const s of stats.functions) console.log(`  ${s.name.padEnd(10)} engine=${s.engine.padEnd(7)} hits=${s.hits} misses=${s.misses} size=${s.size}`)
 console.log(`  totals: hits=${stats.totals.hits} misses=${stats.totals.misses} stale=${stats.totals.stale}`)
 slowSquare.engine.close()
+
+console.log('\n8. metrics: the same events as OpenTelemetry counters (@twat-cache/otel)')
+await meterProvider.forceFlush()
+const byEvent = {}
+for (const metric of exporter.getMetrics().flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics))) {
+  if (metric.descriptor.name !== EVENTS_COUNTER) continue
+  for (const point of metric.dataPoints) {
+    const event = point.attributes['cache.event']
+    byEvent[event] = (byEvent[event] ?? 0) + point.value
+  }
+}
+console.log(`  ${EVENTS_COUNTER} by cache.event: ${Object.entries(byEvent).map(([event, n]) => `${event}=${n}`).join(' ')}`)
+stopMetrics()
+await meterProvider.shutdown()
+
+console.log('\n9. the CLI: `twat-cache ls` lists what this demo keeps on disk')
+const code = await cli(['ls'])
+if (code !== 0) process.exitCode = code

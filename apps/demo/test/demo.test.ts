@@ -34,6 +34,22 @@ describe('pnpm demo', () => {
     expect(first).toContain("invalidateTags(['user:7']) → 2 of 3 entries recomputed")
   })
 
+  it('exports the same counts as OpenTelemetry metrics as getStats() reports', () => {
+    const totals = first.match(/totals: hits=(\d+) misses=(\d+) stale=(\d+)/)
+    const metrics = first.match(/twat_cache\.events by cache\.event: (.+)/)
+    expect(totals).not.toBeNull()
+    expect(metrics).not.toBeNull()
+    const byEvent = Object.fromEntries(metrics![1]!.split(' ').map((pair) => pair.split('=')))
+    expect(byEvent).toMatchObject({ hit: totals![1], miss: totals![2], stale: totals![3], refresh: '1' })
+  })
+
+  it('lists the SQLite namespaces it wrote with the twat-cache CLI', () => {
+    const listing = second.slice(second.indexOf('9. the CLI'))
+    for (const namespace of ['demo-square', 'demo-profile', 'demo-report']) {
+      expect(listing).toMatch(new RegExp(`sqlite\\s*│\\s*${namespace}\\s*│`))
+    }
+  })
+
   it('computes a cold key once across 4 processes with lock', () => {
     expect(first).toMatch(/4 processes got "report of [^"]+"; the function ran 1 time\(s\)/)
   })
