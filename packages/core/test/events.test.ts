@@ -142,6 +142,17 @@ describe('onCacheEvent', () => {
     expect(types.filter((t) => t === 'miss')).toHaveLength(misses)
   })
 
+  it('a run that fails is an error event, counted by cacheInfo() as a miss and an error', async () => {
+    const types: string[] = []
+    const load = mcache()(async function load(_id: number): Promise<number> {
+      throw new Error('upstream down')
+    })
+    listen((e) => e.name === load.name && types.push(e.type))
+    await expect(load(1)).rejects.toThrow('upstream down')
+    expect(types).toEqual(['error'])
+    expect(load.cacheInfo()).toMatchObject({ hits: 0, misses: 1, errors: 1 })
+  })
+
   it('rejects a listener that is not a function', () => {
     expect(() => onCacheEvent('nope' as never)).toThrow(/expects a function, got string/)
   })
