@@ -47,6 +47,14 @@ export interface EngineCapabilities {
    * tag state in one in-process registry, which reaches only this process.
    */
   readonly tags?: boolean
+  /**
+   * Reads may be served by a process-local memory tier in front of the store (the `l1` option;
+   * only the tiered engine declares it). Then a value served from memory is the object that was
+   * set or first read, not a copy; the store's eviction never sees reads served from memory, and
+   * each tier evicts on its own, so an entry the store evicted may still be served from memory.
+   * Absent means `false`.
+   */
+  readonly l1?: boolean
 }
 
 /**

@@ -52,6 +52,8 @@ export function closedCases(h: Harness): void {
     const error = await failure(engine, () => OPERATIONS[op]!(engine, h.key('x')))
     expect(error, `${op} after close()`).toBeInstanceOf(EngineClosedError)
     expect((error as EngineClosedError).code).toBe('E_ENGINE_CLOSED')
+    // The engine's own error, not one of a part it is built from (l1's memory tier).
+    expect((error as EngineClosedError).engine, `${op} after close()`).toBe(engine.name)
   })
 
   it('after close(), the error names the engine', async () => {

@@ -22,6 +22,11 @@ export function evictionCases(h: Harness): void {
   it.for(Object.entries(SCENARIOS) as [Policy, string][])('%s %s', async ([policy], ctx) => {
     const caps = await h.capabilities()
     ctx.skip(!caps.policies.includes(policy), `engine does not declare policy '${policy}'`)
+    // rr's scenario reads nothing before it evicts; the others hinge on what reads did.
+    ctx.skip(
+      caps.l1 === true && policy !== 'rr',
+      'capabilities.l1: reads served from the memory tier never reach the store, and the tier evicts least-recently-used on its own, so which entry goes after reads is not the policy alone',
+    )
     const engine = await h.make({ maxsize: MAXSIZE, policy })
     const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map((n) => h.key(n)) as [string, string, string, string, string]
     for (const k of [a, b, c]) await engine.set(k, k)

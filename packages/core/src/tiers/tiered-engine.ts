@@ -1,7 +1,7 @@
 import type { TierConfig } from '../config.js'
 import { ConfigurationError } from '../errors.js'
 import { createMemoryEngine } from '../memory/engine.js'
-import { type Engine, type EngineDefinition, MISS, type SetOptions, type StoredEntry, type Watch } from '../types.js'
+import { type Engine, type EngineDefinition, type EngineStats, MISS, type SetOptions, type StoredEntry, type Watch } from '../types.js'
 
 /**
  * `l1`: a process-local memory tier (L1) in front of a shared or persistent engine (L2), as one
@@ -55,15 +55,24 @@ export function tierProblem(definition: EngineDefinition<unknown>, fitting: read
 export interface TierOptions {
   /** The TTL (ms) `l2` applies to a `set` without `options.ttl` (its config's `ttl`); L1 keeps such entries no longer. */
   readonly ttl?: number | undefined
+  /**
+   * The config's `maxBytes`: L1 is bounded by it too (by estimated heap size), so an entry too
+   * large for the store is not kept in memory either. @default no bound
+   */
+  readonly maxBytes?: number | undefined
   /** The clock (tests). @default Date.now */
   readonly now?: () => number
 }
 
-export function createTieredEngine(l2: Engine, tier: TierConfig, { ttl: engineTtl, now = Date.now }: TierOptions = {}): Engine & TieredEngine {
+export function createTieredEngine(l2: Engine, tier: TierConfig, { ttl: engineTtl, maxBytes, now = Date.now }: TierOptions = {}): Engine & TieredEngine {
   const { coherence } = l2.capabilities
   if (coherence === undefined) throw new ConfigurationError(`l1: '${l2.name}' cannot report changes made by other processes`)
-  const l1 = createMemoryEngine({ maxsize: tier.maxsize, ttl: tier.ttl })
+  const l1 = createMemoryEngine({ maxsize: tier.maxsize, ttl: tier.ttl, maxBytes })
   const sync = l2.capabilities.mode === 'sync'
+  // The store's own counters miss reads L1 answered and `readEntry`s (which count nothing), so
+  // the tier counts what went past L1; L1 counts its own hits.
+  let storeHits = 0
+  let storeMisses = 0
   let epoch = 0
   let watch: Watch | undefined
   let seenVersion: number | undefined
@@ -96,7 +105,11 @@ export function createTieredEngine(l2: Engine, tier: TierConfig, { ttl: engineTt
 
   /** The L1 lifetime of an entry L2 holds until `expiresAt`: never longer. */
   const promote = (key: string, entry: StoredEntry | typeof MISS, seen: number): unknown => {
-    if (entry === MISS) return MISS
+    if (entry === MISS) {
+      storeMisses++
+      return MISS
+    }
+    storeHits++
     if (seen === epoch) {
       const left = entry.expiresAt === undefined ? undefined : entry.expiresAt - now()
       if (left === undefined || left > 0) l1.set(key, entry.value, { ttl: min(left, tier.ttl) })
@@ -110,12 +123,21 @@ export function createTieredEngine(l2: Engine, tier: TierConfig, { ttl: engineTt
     if (seen === epoch && coherent()) l1.set(key, value, { ttl: min(options?.ttl ?? engineTtl, tier.ttl) })
   }
 
+  /** A read that bypasses L1 (its watch is down), counted like one through it. */
+  const count = (value: unknown): unknown => {
+    if (value === MISS) storeMisses++
+    else storeHits++
+    return value
+  }
+
   const base = {
     name: l2.name,
-    capabilities: l2.capabilities,
+    capabilities: Object.freeze({ ...l2.capabilities, l1: true }),
     l1,
     l2,
     get(key: string): unknown {
+      // After close(), the store's own EngineClosedError (named for it, rejected if async).
+      if (closed) return l2.get(key)
       if (coherent()) {
         const hit = l1.get(key)
         if (hit !== MISS) return sync ? hit : Promise.resolve(hit)
@@ -123,10 +145,12 @@ export function createTieredEngine(l2: Engine, tier: TierConfig, { ttl: engineTt
         const entry = read(key)
         return sync ? promote(key, entry as StoredEntry | typeof MISS, seen) : (entry as Promise<StoredEntry | typeof MISS>).then((e) => promote(key, e, seen))
       }
-      return l2.get(key)
+      return sync ? count(l2.get(key)) : (l2.get(key) as Promise<unknown>).then(count)
     },
-    getNow: (key: string): unknown => (coherent() ? l1.get(key) : MISS),
+    getNow: (key: string): unknown => (!closed && coherent() ? l1.get(key) : MISS),
     set(key: string, value: unknown, options?: SetOptions): unknown {
+      // L1 is closed: its error would name 'memory', and throw where an async engine rejects.
+      if (closed) return l2.set(key, value, options)
       const seen = epoch
       // L1 is written only after L2 took the value, and only if no change was reported since:
       // a reported change may be a newer write by another process.
@@ -155,13 +179,23 @@ export function createTieredEngine(l2: Engine, tier: TierConfig, { ttl: engineTt
       await base.close()
     },
   }
-  // Optional methods pass through (lease for `lock`, size and stats of the shared store, and tag
+  // Optional methods pass through (lease for `lock`, size and keys of the shared store, its
+  // coherence methods (the tier declares its coherence, so it must have them), and tag
   // state: a tagged entry served from L1 is still checked against the store's tag records, so
   // invalidateTags/expireTags by any process reach it, as without l1).
   const passed: Record<string, unknown> = {}
-  for (const name of ['has', 'size', 'stats', 'keys', 'acquire', 'release', 'readEntry', 'version', 'readTags', 'markTags', 'keepTags'] as const) {
+  for (const name of ['has', 'size', 'keys', 'acquire', 'release', 'readEntry', 'version', 'watch', 'readTags', 'markTags', 'keepTags'] as const) {
     const method = (l2 as unknown as Record<string, unknown>)[name]
     if (typeof method === 'function') passed[name] = method.bind(l2)
+  }
+  // The store's stats (its size, bounds, connection), with the hits and misses of both tiers.
+  if (typeof l2.stats === 'function') {
+    passed.stats = () => {
+      const stats = l2.stats!() // after close(): the store's own error
+      const l1Hits = closed ? 0 : l1.stats().hits
+      const withTiers = (store: EngineStats): EngineStats => ({ ...store, hits: l1Hits + storeHits, misses: storeMisses })
+      return sync ? withTiers(stats as EngineStats) : (stats as Promise<EngineStats>).then(withTiers)
+    }
   }
   if (sync) passed[Symbol.dispose as unknown as string] = () => base.close()
   return Object.assign(passed, base) as unknown as Engine & TieredEngine
