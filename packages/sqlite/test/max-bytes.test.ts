@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { acache } from '@twat-cache/core'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { captureLogs, resetLogsAfterEach } from '../../core/test/wrappers-support.js'
 import { expectOversizeEntrySkippedOnce, survivorsAfterByteEviction } from '../../core/test/fixtures/max-bytes-checks.js'
+import '../src/index.js'
 import { SQLITE_CAPABILITIES, type SqliteEngine, type SqliteEngineConfig, createSqliteEngine } from '../src/engine.js'
 
 let cacheDir: string
@@ -81,4 +83,20 @@ it('without maxBytes nothing is evicted for size', () => {
   for (let i = 0; i < 20; i++) engine.set(`k${i}`, 'v'.repeat(1000))
   expect(engine.size()).toBe(20)
   expect(bytesInFile(engine)[0]).toBeGreaterThan(20_000)
+})
+
+it('with l1, a value too large for maxBytes is not served from memory either', async () => {
+  let runs = 0
+  const f = acache({ engine: 'sqlite', cacheDir, folderName: 'f', maxBytes: 4096, l1: true })(async (n: number) => {
+    runs++
+    return 'x'.repeat(n)
+  })
+  // The store refuses 10,000 characters: each call runs again, L1 keeps nothing either.
+  await f(10_000)
+  await f(10_000)
+  expect(runs).toBe(2)
+  await f(10)
+  await f(10)
+  expect(runs).toBe(3)
+  f.engine.close()
 })

@@ -124,7 +124,7 @@ function openEngine(fn: AnyFunction, config: CacheConfig, setup: MemoizeSetup, n
     if (!setup.reopen) throw error
     engine = setup.reopen(definition, engineConfig)
   }
-  return config.l1 ? tiers!.tiered(engine, config.l1, { ttl: engineConfig.ttl }) : engine
+  return config.l1 ? tiers!.tiered(engine, config.l1, { ttl: engineConfig.ttl, maxBytes: engineConfig.maxBytes }) : engine
 }
 
 function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: MemoizeSetup, perInstance: boolean): Cached<F> {
