@@ -78,6 +78,20 @@ describe('default serializer round-trips every §7 type', () => {
     if (value !== null && typeof value === 'object') expect(Object.getPrototypeOf(back)).toBe(Object.getPrototypeOf(value))
   })
 
+  it('decodes the same from a Buffer, a plain Uint8Array and a view into a larger buffer', () => {
+    const value = { name: 'Zoë 🎉', list: [1, 'two', null], nested: { ok: true } }
+    const bytes = encodeValue(value)
+    const plain = new Uint8Array(bytes)
+    const padded = new Uint8Array(bytes.byteLength + 8)
+    padded.set(bytes, 5)
+    expect(decodeValue(Buffer.from(bytes))).toEqual(value)
+    expect(decodeValue(plain)).toEqual(value)
+    expect(decodeValue(padded.subarray(5, 5 + bytes.byteLength))).toEqual(value)
+    // Invalid UTF-8 reads alike too (U+FFFD), whatever holds the bytes.
+    const broken = new Uint8Array([...bytes.subarray(0, 4), ...Buffer.from('"a'), 0xff, ...Buffer.from('b"')])
+    expect(decodeValue(broken)).toBe(decodeValue(Buffer.from(broken)))
+  })
+
   it('keeps -0 and NaN inside arrays and typed arrays', () => {
     const back = roundTrip([-0, Number.NaN, new Float64Array([-0])]) as [number, number, Float64Array]
     expect(Object.is(back[0], -0)).toBe(true)

@@ -15,6 +15,7 @@ import {
   warnOnce,
 } from '@twat-cache/core'
 import { type EncodeOptions, decodeValue, encodeValue, resolveCacheDir } from '@twat-cache/core/node'
+import { ownBuffer } from './file-format.js'
 import type { FileStore } from './file-store.js'
 import { acquireStore, releaseStore } from './stores.js'
 import { type FlatCacheEngineOptions, parseFlatCacheOptions } from './options.js'
@@ -213,9 +214,7 @@ export function createFlatCacheEngine(config: FlatCacheEngineConfig = {}): FlatC
         store.remove(key)
         return
       }
-      // Copied out of Buffer's shared pool (encodeValue allocates small entries there), so a
-      // stored entry does not keep an 8 KiB slab alive.
-      const data = new Uint8Array(encodeValue(value, encodeOptions))
+      const data = ownBuffer(encodeValue(value, encodeOptions))
       if (data.byteLength > maxBytes) {
         // It could only be stored by evicting everything else, and then not fit either.
         warnOnce(

@@ -59,8 +59,7 @@ export function readCacheFile(path: string, now: number): StoredItem[] {
       continue
     }
     if (item.expires !== undefined && item.expires <= now) continue
-    // Copied out of Buffer's shared pool, so a small entry does not pin an 8 KiB slab.
-    out.push({ key: item.key, value: new Uint8Array(Buffer.from(item.value, 'base64')), expires: item.expires })
+    out.push({ key: item.key, value: ownBuffer(Buffer.from(item.value, 'base64')), expires: item.expires })
   }
   if (dropped > 0) {
     warnOnce(
@@ -86,6 +85,17 @@ export function serializeItems(items: Iterable<StoredItem>, now: number): string
     out.push(expires === undefined ? { key, value: data } : { key, value: data, expires })
   }
   return JSON.stringify(out)
+}
+
+/**
+ * `bytes` copied into a Buffer of its own: not a slice of Buffer's shared 8 KiB pool (where
+ * `Buffer.from` and `encodeValue` put small entries), so a stored entry does not pin a slab;
+ * and a Buffer, not a plain Uint8Array, so a hit decodes on `decodeValue`'s fastest path.
+ */
+export function ownBuffer(bytes: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafeSlow(bytes.byteLength)
+  out.set(bytes)
+  return out
 }
 
 /** Which version of the file is on disk (inode, size, mtime), or undefined when there is none. */

