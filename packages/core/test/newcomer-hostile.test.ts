@@ -2,8 +2,17 @@
  * A newcomer's and a hostile caller's inputs across the public API: every one must give a
  * clear error or correct caching, never two different argument lists on one key.
  */
-import { describe, expect, it } from 'vitest'
-import { CacheKeyError, mcache, stableKey } from '../src/index.js'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import '@twat-cache/sqlite'
+import { afterAll, describe, expect, it } from 'vitest'
+import { CacheKeyError, bcache, mcache, stableKey } from '../src/index.js'
+import { captureLogs, resetLogsAfterEach } from './wrappers-support.js'
+
+resetLogsAfterEach()
+const cacheDir = mkdtempSync(join(tmpdir(), 'twat-newcomer-'))
+afterAll(() => rmSync(cacheDir, { recursive: true, force: true }))
 
 const key = (...args: unknown[]) => stableKey(args)
 
@@ -91,5 +100,36 @@ describe('keys of objects whose state is not in enumerable properties', () => {
     expect(auth(new Headers({ authorization: 'bob' }))).toBe('bob')
     expect(auth(new Headers({ authorization: 'bob' }))).toBe('bob')
     expect(runs).toBe(2)
+  })
+})
+
+describe('one function source, several cached functions', () => {
+  it('closures of one factory never read each other\'s entries on SQLite, and the user is told', () => {
+    const { warnings } = captureLogs()
+    const make = (factor: number) =>
+      bcache({ cacheDir })(function scale(x: number) {
+        return x * factor
+      })
+    const double = make(2)
+    const triple = make(3)
+    expect(double.engine.name).toBe('sqlite')
+    expect(double(5)).toBe(10)
+    expect(triple(5)).toBe(15)
+    expect(warnings.filter((w) => w.includes("another function 'scale'"))).toHaveLength(1)
+  })
+
+  it('the same function wrapped twice still shares its entries, without a warning', () => {
+    const { warnings } = captureLogs()
+    let runs = 0
+    function cube(x: number) {
+      runs++
+      return x ** 3
+    }
+    const a = bcache({ cacheDir })(cube)
+    const b = bcache({ cacheDir, ttl: '1h' })(cube)
+    expect(a(2)).toBe(8)
+    expect(b(2)).toBe(8)
+    expect(runs).toBe(1)
+    expect(warnings).toEqual([])
   })
 })
