@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import '@twat-cache/sqlite'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CacheKeyError, bcache, mcache, stableKey } from '../src/index.js'
+import { CacheKeyError, type ConfigurationError, bcache, hybridCache, mcache, smartCache, stableKey } from '../src/index.js'
 import { captureLogs, resetLogsAfterEach } from './wrappers-support.js'
 
 resetLogsAfterEach()
@@ -131,5 +131,28 @@ describe('one function source, several cached functions', () => {
     expect(b(2)).toBe(8)
     expect(runs).toBe(1)
     expect(warnings).toEqual([])
+  })
+})
+
+describe('option typos in the selection wrappers', () => {
+  const issuesOf = (f: () => unknown): string[] => {
+    try {
+      f()
+    } catch (error) {
+      return (error as ConfigurationError).issues
+    }
+    return []
+  }
+  const id = (x: number) => x
+
+  it('hybridCache and smartCache typos get a "did you mean" for their own fields too', () => {
+    expect(issuesOf(() => hybridCache({ sizeTreshold: 5 } as never)(id))).toEqual(["unknown option 'sizeTreshold': did you mean 'sizeThreshold' (an option of hybridCache)?"])
+    expect(issuesOf(() => smartCache({ persistance: true } as never)(id))).toEqual(["unknown option 'persistance': did you mean 'persistence' (an option of smartCache)?"])
+    expect(issuesOf(() => hybridCache({ maxSize: 5 } as never)(id))).toEqual(["unknown option 'maxSize': did you mean 'maxsize'?"])
+  })
+
+  it('a selection field given to another wrapper says which wrapper takes it', () => {
+    expect(issuesOf(() => mcache({ sizeThreshold: 5 } as never)(id))).toEqual(["unknown option 'sizeThreshold': it is an option of hybridCache"])
+    expect(issuesOf(() => bcache({ cacheDir, persistence: true } as never)(id))).toEqual(["unknown option 'persistence': it is an option of smartCache"])
   })
 })
