@@ -135,7 +135,7 @@ describe('one function source, several cached functions', () => {
 })
 
 describe('option typos in the selection wrappers', () => {
-  const issuesOf = (f: () => unknown): string[] => {
+  const issuesOf = (f: () => unknown): readonly string[] => {
     try {
       f()
     } catch (error) {
