@@ -136,8 +136,7 @@ const strict = (shape: Record<string, Rule>, expected = 'expected an object', re
     if (Object.hasOwn(shape, key)) {
       if (value !== undefined) report(shape[key]!, value, at, issues)
     } else {
-      const hint = closest(key, Object.keys(shape))
-      issues.push(`unknown option '${at}'${hint ? `: did you mean '${hint}'?` : ''}`)
+      issues.push(`unknown option '${at}'${path ? hintFor(key, Object.keys(shape)) : hintFor(key, Object.keys(shape), WRAPPER_FIELDS)}`)
     }
   }
   return undefined
@@ -350,6 +349,27 @@ function describe(value: unknown): string {
   if (typeof value === 'symbol') return 'a symbol'
   if (value === null || typeof value !== 'object') return String(value)
   return Array.isArray(value) ? 'an array' : 'an object'
+}
+
+/**
+ * Fields only `hybridCache` and `smartCache` take (they read them before the cache options are
+ * checked): named in hints, so `hybridCache({ sizeTreshold })` and `mcache({ sizeThreshold })`
+ * both say where the field belongs.
+ */
+const WRAPPER_FIELDS: Readonly<Record<string, string>> = {
+  sizeThreshold: 'hybridCache',
+  small: 'hybridCache',
+  large: 'hybridCache',
+  persistence: 'smartCache',
+  accessPattern: 'smartCache',
+  concurrency: 'smartCache',
+}
+
+function hintFor(key: string, fields: readonly string[], wrapperFields: Readonly<Record<string, string>> = {}): string {
+  if (Object.hasOwn(wrapperFields, key)) return `: it is an option of ${wrapperFields[key]}`
+  const hint = closest(key, [...fields, ...Object.keys(wrapperFields)])
+  if (hint === undefined) return ''
+  return `: did you mean '${hint}'${Object.hasOwn(wrapperFields, hint) ? ` (an option of ${wrapperFields[hint]})` : ''}?`
 }
 
 /** The known name within edit distance 2 (ignoring case), if any. */

@@ -1,4 +1,5 @@
 import { readEnv } from './config.js'
+import { ConfigurationError } from './errors.js'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
 
@@ -13,21 +14,32 @@ export interface Logger {
 /** Least to most severe: a message is logged when its level ranks at or above the threshold. */
 const LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error', 'silent']
 const rank = (level: string | undefined): number => LEVELS.indexOf(level!)
+const LEVEL_NAMES = 'debug, info, warn, error or silent'
+/** The rank of a level passed in code: a name that is no level is the caller's mistake, not `debug`. */
+function checked(level: LogLevel): number {
+  const r = rank(level)
+  if (r < 0) throw new ConfigurationError(`log level ${JSON.stringify(level)} does not exist: use ${LEVEL_NAMES}`)
+  return r
+}
 
 let sink: Logger = console
-/** `TWAT_CACHE_LOG_LEVEL` if it names a level, else `warn`. */
-let threshold = rank(readEnv('TWAT_CACHE_LOG_LEVEL')?.toLowerCase())
+/** `TWAT_CACHE_LOG_LEVEL` if it names a level, else `warn` (with a warning, at the end of this module). */
+const envLevel = readEnv('TWAT_CACHE_LOG_LEVEL')
+let threshold = rank(envLevel?.toLowerCase())
+const badEnvLevel = envLevel !== undefined && threshold < 0
 if (threshold < 0) threshold = rank('warn')
 const warned = new Set<string>()
 
 /** Route twat-cache's messages to your logger, and optionally change the level (default `warn`). */
 export function setLogger(logger: Logger, level?: LogLevel): void {
+  const r = level ? checked(level) : threshold
   sink = logger
-  if (level) threshold = rank(level)
+  threshold = r
 }
 
+/** @throws ConfigurationError for a name that is not a level. */
 export function setLogLevel(level: LogLevel): void {
-  threshold = rank(level)
+  threshold = checked(level)
 }
 
 /** Messages are prefixed `[twat-cache:<scope>]` so they can be grepped. */
@@ -48,3 +60,5 @@ export function warnOnce(id: string, scope: string, message: string, ...rest: un
 export function resetWarnings(): void {
   warned.clear()
 }
+
+if (badEnvLevel) log('warn', 'config', `TWAT_CACHE_LOG_LEVEL='${envLevel}' is not a level (use ${LEVEL_NAMES}); logging at 'warn'`)

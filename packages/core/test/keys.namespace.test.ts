@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { hash128 } from '../src/keys/hash.js'
 import { defaultNamespace, methodNamespace } from '../src/keys/namespace.js'
+import { captureLogs, resetLogsAfterEach } from './wrappers-support.js'
+
+resetLogsAfterEach()
 
 describe('namespaces', () => {
   it('is the function name and 12 hex characters of the hash of its source', () => {
@@ -21,12 +24,23 @@ describe('namespaces', () => {
     expect(defaultNamespace(v1)).not.toBe(defaultNamespace(v2))
   })
 
-  it('shares a namespace between named functions with the same name and source', () => {
-    const make = () =>
+  it('numbers named closures with the same source (a factory), warning once', () => {
+    const warnings = captureLogs().warnings
+    const make = (k: number) =>
       function twice(x: number) {
-        return x * 2
+        return x * k
       }
-    expect(defaultNamespace(make())).toBe(defaultNamespace(make()))
+    const first = make(2)
+    const second = make(3)
+    const base = `twice-${hash128(first.toString()).slice(0, 12)}`
+    expect(defaultNamespace(first)).toBe(base)
+    expect(defaultNamespace(first)).toBe(base)
+    expect(warnings).toEqual([])
+    expect(defaultNamespace(second)).toBe(`${base}-2`)
+    expect(defaultNamespace(make(4))).toBe(`${base}-3`)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain("another function 'twice' with the same source")
+    expect(warnings[0]).toContain('create it once')
   })
 
   it('numbers anonymous functions with the same source in creation order', () => {

@@ -38,12 +38,28 @@ describe('log levels', () => {
     expect(silent.seen).toEqual([])
   })
 
-  it('ignore a value that names no level (warn stays the threshold)', async () => {
-    for (const value of ['loud', 'toString', '']) {
-      const { seen, logAll } = await freshLogger(value)
-      logAll()
-      expect(seen).toHaveLength(2)
+  it('keep warn for a value that names no level, and say so once on load (an empty one is unset)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      for (const value of ['loud', 'toString', '']) {
+        warn.mockClear()
+        const { seen, logAll } = await freshLogger(value)
+        logAll()
+        expect(seen).toHaveLength(2)
+        const told = warn.mock.calls.map((call) => String(call[0]))
+        expect(told).toEqual(value === '' ? [] : [`[twat-cache:config] TWAT_CACHE_LOG_LEVEL='${value}' is not a level (use debug, info, warn, error or silent); logging at 'warn'`])
+      }
+    } finally {
+      warn.mockRestore()
     }
+  })
+
+  it('refuse a level that does not exist in code', async () => {
+    const { logger, seen, logAll } = await freshLogger(undefined)
+    expect(() => logger.setLogLevel('loud' as never)).toThrow(/log level "loud" does not exist: use debug, info, warn, error or silent/)
+    expect(() => logger.setLogger(console, 'verbose' as never)).toThrow(/does not exist/)
+    logAll()
+    expect(seen).toHaveLength(2)
   })
 
   it('change with setLogLevel and setLogger, and warn once per id', async () => {

@@ -109,6 +109,36 @@ describe('hybridCache', () => {
     expect(runs).toBe(5)
   })
 
+  it('a key whose result changes tier (cacheRefresh) is never answered from the tier it left', async () => {
+    let size = 10
+    let runs = 0
+    const make = () =>
+      hybridCache({ namespace: freshNamespace(), cacheDir, sizeThreshold: 100, small: { maxsize: 1 } })((_id: string) => {
+        runs++
+        return 'y'.repeat(size)
+      })
+    const f = track(make())
+    expect(f('a')).toHaveLength(10)
+    size = 500
+    expect(f.cacheRefresh('a')).toHaveLength(500)
+    expect(f('a')).toHaveLength(500) // not the 10 the memory tier held
+    size = 20
+    expect(f.cacheRefresh('a')).toHaveLength(20)
+    expect(f('a')).toHaveLength(20)
+    // 'b' evicts 'a' from the one-entry memory tier: 'a' is a miss, not the 500 left on disk
+    f('b')
+    runs = 0
+    expect(f('a')).toHaveLength(20)
+    expect(runs).toBe(1)
+
+    const g = track(hybridCache({ namespace: freshNamespace(), cacheDir, sizeThreshold: 100 })(async (_id: string) => 'y'.repeat(size)))
+    size = 10
+    expect(await g('a')).toHaveLength(10)
+    size = 500
+    expect(await g.cacheRefresh('a')).toHaveLength(500)
+    expect(await g('a')).toHaveLength(500)
+  })
+
   it('shares one in-flight call between concurrent async callers and never caches a rejection', async () => {
     let runs = 0
     let fail = true

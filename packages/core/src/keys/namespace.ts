@@ -1,13 +1,14 @@
+import { warnOnce } from '../logger.js'
 import { hash128 } from './hash.js'
 
 /** Hex characters of the source hash in a namespace: 48 bits, ample to tell versions of one function apart. */
 const SOURCE_HASH_LENGTH = 12
 
-// Namespaces already handed out to functions whose identity the source cannot tell
-// (anonymous, bound, native): base → how many. The same function object always gets its own
-// namespace back; a different one with the same source gets the next suffix, in creation
-// order, so a program that wraps the same functions in the same order gets the same
-// namespaces on every run.
+// Namespaces already handed out, base → how many. The source does not tell two function
+// objects apart: anonymous, bound and native ones, and named closures made by one factory
+// (`scale` with factor 2 and with 3). The same function object always gets its own namespace
+// back; a different one with the same source gets the next suffix, in creation order, so a
+// program that wraps the same functions in the same order gets the same namespaces on every run.
 const opaqueCounts = new Map<string, number>()
 const given = new WeakMap<object, string>()
 
@@ -31,9 +32,12 @@ function numbered(fn: object, base: string): string {
  * the function changes the namespace, so a persistent cache never serves results of old code;
  * pass an explicit `namespace` to keep entries across edits.
  *
- * Named functions with the same name and source share a namespace (the same function wrapped
- * twice). Anonymous, bound and native functions cannot be told apart by their source: each
- * distinct one gets a `-2`, `-3`, … suffix in creation order, so they never share by accident.
+ * The same function object wrapped twice shares its namespace. Distinct functions cannot be
+ * told apart by their source (closures of one factory, anonymous, bound and native functions):
+ * each further one gets a `-2`, `-3`, … suffix in creation order, so they never share entries
+ * by accident; for a named one this is warned about once, since it is either a factory (pass
+ * each its own `namespace` to keep them apart across processes) or a cached function created
+ * on every call (create it once).
  */
 export function defaultNamespace(fn: (...args: never[]) => unknown): string {
   const source = String(fn)
@@ -43,7 +47,18 @@ export function defaultNamespace(fn: (...args: never[]) => unknown): string {
   const base = `${anonymous ? 'anonymous' : name}-${sourceHash(source)}`
   // Bound functions and built-ins print as `function x() { [native code] }`: their source
   // says nothing about what they compute, so two of them never share a namespace.
-  return anonymous || name.startsWith('bound ') || source.endsWith('{ [native code] }') ? numbered(fn, base) : base
+  const namespace = numbered(fn, base)
+  if (namespace !== base && !anonymous && !name.startsWith('bound ') && !source.endsWith('{ [native code] }')) {
+    warnOnce(
+      `namespace:${base}`,
+      name,
+      `another function '${name}' with the same source is already cached, so this one gets namespace '${namespace}' ` +
+        `(their entries are kept apart, since closures may compute different results). If you create the cached ` +
+        `function on every call, create it once instead; to keep several apart across processes, pass each its own ` +
+        '`namespace`; to share entries on purpose, pass the same `namespace`.',
+    )
+  }
+  return namespace
 }
 
 /**

@@ -13,6 +13,8 @@
  * | array (hole = `_`)            | `[1,_,undefined]`                              |
  * | plain / null-prototype object | `{"a":1,"b":2}` (keys sorted)                  |
  * | class instance                | `Point{"x":1}` (constructor name + own enumerable props, sorted) |
+ * | instance with no enumerable props and a `toJSON` | `Id<"a1">` (its `toJSON()` result)      |
+ * | Headers, FormData             | `Headers(["a","1"])` (entries in iteration order) |
  * | Date                          | `Date(0)`, invalid: `Date(NaN)`                |
  * | Map, Set                      | `Map(1=>"a",2=>"b")`, `Set(1,2)` (entries sorted) |
  * | RegExp                        | `RegExp("a+",gi)`                              |
@@ -30,10 +32,13 @@
  *   ignored, as `JSON.stringify` does.
  * - typed-array bytes are read in platform byte order (little-endian on every mainstream
  *   engine); a `Buffer` is keyed like the `Uint8Array` it is.
+ * - an instance with no enumerable state is keyed by its `toJSON()`; without one, it is refused
+ *   when a getter on its class shows hidden state (Request, Blob, `#private` fields behind a
+ *   getter), else keyed `Name{}` like every instance of its class (a stateless object).
  *
  * Limits (pass `key:` for these): a class instance whose state lives only in `#private`
- * fields or internal slots keys like any other instance of its class; objects from another
- * realm (iframe, `vm`) are keyed as instances named after their constructor.
+ * fields, with neither `toJSON` nor a getter, keys like any other instance of its class;
+ * objects from another realm (iframe, `vm`) are keyed as instances named after their constructor.
  *
  * Keys over {@link MAX_KEY_LENGTH} characters become a 32-character readable prefix, `~`
  * and the 128-bit {@link hash128} of the full key, so stored keys stay bounded.
@@ -205,7 +210,38 @@ function special(v: object, proto: object | null): string {
     throw new Unkeyable(`a ${String(tag)} (promises, weak references and iterators have no readable state)`)
   }
   if (v instanceof Error) return name + '(' + str(String(v.message)) + ')' + props(v as unknown as Record<string, unknown>)
-  return name + props(v as Record<string, unknown>)
+  // Headers and FormData keep their entries in internal slots; they are finite and in a
+  // defined order, so they are keyed like the list of [name, value] pairs they iterate.
+  if ((typeof Headers === 'function' && v instanceof Headers) || (typeof FormData === 'function' && v instanceof FormData)) {
+    const parts: string[] = []
+    for (const entry of v as unknown as Iterable<unknown>) parts.push(enc(entry))
+    return name + '(' + parts.join(',') + ')'
+  }
+  const own = props(v as Record<string, unknown>)
+  return own === '{}' ? stateless(v, proto, name) : name + own
+}
+
+/**
+ * An instance with no enumerable state: `Name{}` would give every instance of its class one
+ * key. Its `toJSON()` is what the class declares as its value (Temporal, bson's ObjectId,
+ * classes with `#private` fields); without one, a getter on its class shows that the state is
+ * hidden (`#private` fields, internal slots of Request, Blob, AbortSignal) and it is refused.
+ */
+function stateless(v: object, proto: object | null, name: string): string {
+  const toJSON = (v as { toJSON?: unknown }).toJSON
+  if (typeof toJSON === 'function') {
+    const json: unknown = toJSON.call(v, '')
+    if (json !== v) return name + '<' + enc(json) + '>'
+  }
+  // Up to, not including, the root prototype (Object.prototype of whichever realm).
+  for (let p = proto; p !== null && Object.getPrototypeOf(p) !== null; p = Object.getPrototypeOf(p) as object | null) {
+    for (const k of Reflect.ownKeys(p)) {
+      if (k !== Symbol.toStringTag && Object.getOwnPropertyDescriptor(p, k)!.get) {
+        throw new Unkeyable(`a ${name} (its state is in private fields or internal slots, which a key cannot read)`)
+      }
+    }
+  }
+  return name + '{}'
 }
 
 /** The key as stored: verbatim up to {@link MAX_KEY_LENGTH} characters, else shortened. */
@@ -244,7 +280,8 @@ function keyError(error: unknown, index: number): unknown {
  * object keys, Map and Set) give equal keys, different ones give different keys.
  *
  * @throws CacheKeyError for arguments that cannot be keyed: functions, symbols, Promises,
- *   WeakMap/WeakSet/WeakRef, iterators, and cycles (a shared acyclic reference is fine).
+ *   WeakMap/WeakSet/WeakRef, iterators, cycles (a shared acyclic reference is fine), and
+ *   instances whose state only getters reach (Request, Response, Blob, `#private` fields).
  */
 export function stableKey(args: readonly unknown[]): string {
   const n = args.length

@@ -10,12 +10,14 @@ import { estimateBytes } from './estimate-size.js'
  * One engine made of two: values estimated below `sizeThreshold` bytes are written to
  * `small`, the others to `large`; reads try `small` first, then `large`. Sync when both are.
  *
- * A key lives in one tier only: the cached-function machinery writes a key only after both
- * tiers missed it, so `set` does not pay a delete on the other tier.
+ * A key lives in one tier only: `set` also deletes it from the other tier. A write does not
+ * always follow a miss of both (`cacheRefresh`, stale-while-revalidate refreshes write over a
+ * live entry), and a result that changed size would otherwise leave its old value in the tier
+ * it left: read first from `small`, or surfacing from `large` once `small` evicts the key.
  */
 export function createHybridEngine(small: Engine, large: Engine, sizeThreshold: number): Engine {
   const name = `hybrid(${small.name}+${large.name})`
-  const tierFor = (value: unknown) => (estimateBytes(value, { limit: sizeThreshold }) < sizeThreshold ? small : large)
+  const fitsSmall = (value: unknown) => estimateBytes(value, { limit: sizeThreshold }) < sizeThreshold
   if (small.capabilities.mode === 'sync' && large.capabilities.mode === 'sync') {
     const s = small as SyncEngine
     const l = large as SyncEngine
@@ -26,7 +28,11 @@ export function createHybridEngine(small: Engine, large: Engine, sizeThreshold: 
         const hit = s.get(key)
         return hit === MISS ? l.get(key) : hit
       },
-      set: (key, value, options) => (tierFor(value) as SyncEngine).set(key, value, options),
+      set: (key, value, options) => {
+        const [to, from] = fitsSmall(value) ? [s, l] : [l, s]
+        from.delete(key)
+        to.set(key, value, options)
+      },
       delete: (key) => {
         const a = s.delete(key)
         const b = l.delete(key)
@@ -57,7 +63,8 @@ export function createHybridEngine(small: Engine, large: Engine, sizeThreshold: 
       return hit === MISS ? large.get(key) : hit
     },
     set: async (key, value, options) => {
-      await tierFor(value).set(key, value, options)
+      const [to, from] = fitsSmall(value) ? [small, large] : [large, small]
+      await Promise.all([from.delete(key), to.set(key, value, options)])
     },
     delete: async (key) => {
       const [a, b] = await Promise.all([small.delete(key), large.delete(key)])
