@@ -5,9 +5,8 @@
  * runtime's own error text (fault injection around the real backend: every call within the
  * limit reaches miniflare's KV).
  */
-import type { Miniflare } from 'miniflare'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type KvWorld, call, kvWorld, skipWorkerd, workerdProblem } from './workers.js'
+import { describe, expect, it } from 'vitest'
+import { call, skipWorkerd, useKvWorld } from './workers.js'
 
 const APP = `
 import { acache } from '@twat-cache/core'
@@ -73,16 +72,8 @@ interface Refused {
 }
 
 describe.skipIf(skipWorkerd)('cloudflare-kv clear() at the limit of KV operations per Worker invocation', () => {
-  let world: KvWorld
-  let mf: Miniflare
-  const op = async (body: object) => ((await call(mf, '/', body)) as { result: unknown }).result
-
-  beforeAll(async () => {
-    if (workerdProblem) throw new Error(workerdProblem)
-    world = await kvWorld(APP)
-    mf = await world.start()
-  }, 120_000)
-  afterAll(async () => world?.dispose())
+  const running = useKvWorld(APP)
+  const op = async (body: object) => ((await call(running.mf, '/', body)) as { result: unknown }).result
 
   it('a namespace larger than one invocation allows: clear() rejects saying how many it deleted and what to do; two more calls finish it; other namespaces are untouched', async () => {
     expect(await op({ op: 'seed', ns: 'big', keys: 2_200 })).toBe(2_200)
