@@ -104,9 +104,9 @@ export class KvClearIncompleteError extends EngineError {
     readonly unlisted: boolean,
     options: { cause: unknown },
   ) {
-    const left = remaining > 0 ? `${unlisted ? 'at least ' : ''}${remaining} key(s)` : 'the keys not listed yet'
+    const left = remaining > 0 ? `${unlisted ? 'at least ' : ''}${remaining} key(s)` : 'keys not listed yet'
     super(
-      `[twat-cache:cloudflare-kv] clear() deleted ${deleted} key(s) under '${keyPrefix}' and stopped: this Worker invocation reached Cloudflare's limit on KV operations (1,000; one per deleted key). ${left} remain. Call cacheClear() again from a later request or a Cron Trigger: each call deletes what it can and continues with what is left.`,
+      `[twat-cache:cloudflare-kv] clear() deleted ${deleted} key(s) under '${keyPrefix}', then reached the Worker invocation's limit of KV operations; ${left} remain: call cacheClear() again from a later request or a Cron Trigger to go on`,
       options,
     )
   }
@@ -240,30 +240,24 @@ export function createCloudflareKvEngine(config: CloudflareKvEngineConfig = {}):
       // KV bindings have no bulk delete: one delete per key, in batches, page by page, so the
       // invocation's operation limit stops it at a known count (see KvClearIncompleteError).
       let deleted = 0
-      let pending: string[] = []
+      let left = 0 // listed, not deleted
       let unlisted = true
       try {
         for await (const page of pages()) {
-          pending = page.keys.map((entry) => entry.name)
+          left = page.keys.length
           unlisted = !page.list_complete
-          while (pending.length > 0) {
-            const batch = pending.splice(0, DELETE_BATCH)
+          for (let i = 0; i < page.keys.length; i += DELETE_BATCH) {
             // async: a binding that throws synchronously still settles here.
-            const settled = await Promise.allSettled(batch.map(async (name) => kv.delete(name)))
-            const reasons: unknown[] = []
-            settled.forEach((result, i) => {
-              if (result.status === 'fulfilled') deleted++
-              else {
-                reasons.push(result.reason)
-                pending.push(batch[i]!)
-              }
-            })
-            if (reasons.length > 0) throw reasons.find(atLimit) ?? reasons[0]
+            const settled = await Promise.allSettled(page.keys.slice(i, i + DELETE_BATCH).map(async (entry) => kv.delete(entry.name)))
+            const refused = settled.filter((result) => result.status === 'rejected')
+            deleted += settled.length - refused.length
+            left -= settled.length - refused.length
+            if (refused.length > 0) throw (refused.find((result) => atLimit(result.reason)) ?? refused[0]!).reason
           }
         }
       } catch (error) {
         if (!atLimit(error)) throw error
-        throw new KvClearIncompleteError(keyPrefix, deleted, pending.length, unlisted, { cause: error })
+        throw new KvClearIncompleteError(keyPrefix, deleted, left, unlisted, { cause: error })
       }
     },
     async has(key: string): Promise<boolean> {
