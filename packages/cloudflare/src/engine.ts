@@ -4,6 +4,7 @@ import {
   ConfigurationError,
   EngineClosedError,
   type EngineConfig,
+  EngineError,
   MISS,
   type SerializerOption,
   SerializationError,
@@ -72,11 +73,57 @@ export const KV_MAX_KEY_BYTES = 512
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 /**
+ * Cloudflare caps the KV operations of one Worker invocation at 1,000 (one per get, put or
+ * delete, one per list page of up to 1,000 keys), on the Free and Paid plans alike: "Operations/
+ * Worker invocation: 1000" (https://developers.cloudflare.com/kv/platform/limits). Past it every
+ * binding call fails with "Too many API requests by single worker invocation."; local workerd
+ * (miniflare) does not enforce the limit.
+ */
+const atLimit = (error: unknown): boolean => /too many api requests by single worker invocation/i.test(message(error))
+
+/** Deletes in flight at once: a Worker opens at most 6 connections anyway, and once the runtime refuses, at most this many calls were wasted. */
+const DELETE_BATCH = 50
+
+/**
+ * `clear()` reached the Worker invocation's limit on KV operations part-way: `deleted` keys are
+ * gone, the rest remain. Each later `clear()` (another request, a Cron Trigger) continues with
+ * what is left.
+ */
+export class KvClearIncompleteError extends EngineError {
+  override readonly code: string = 'E_KV_CLEAR_INCOMPLETE'
+  override name = 'KvClearIncompleteError'
+  /**
+   * @param deleted keys this `clear()` deleted
+   * @param remaining keys it listed and did not delete: a lower bound when `unlisted` is true
+   * @param unlisted whether keys it had not listed yet may remain too
+   */
+  constructor(
+    keyPrefix: string,
+    readonly deleted: number,
+    readonly remaining: number,
+    readonly unlisted: boolean,
+    options: { cause: unknown },
+  ) {
+    const left = remaining > 0 ? `${unlisted ? 'at least ' : ''}${remaining} key(s)` : 'keys not listed yet'
+    super(
+      `[twat-cache:cloudflare-kv] clear() deleted ${deleted} key(s) under '${keyPrefix}', then reached the Worker invocation's limit of KV operations; ${left} remain: call cacheClear() again from a later request or a Cron Trigger to go on`,
+      options,
+    )
+  }
+}
+
+/**
  * An engine on a Workers KV binding: async, shared by every Worker bound to the namespace,
  * persistent, eventually consistent (a write is visible in other locations within about 60 s).
  * Values keep Date, Map, Set, BigInt, RegExp, typed arrays, `undefined`, `NaN` and `-0` (codec.ts). `get` and `set` never reject because KV failed: a failing read is
  * a logged miss, a failing write a logged, dropped write. `delete`, `clear`, `has`, `size` and
  * `keys` reject, so an invalidation that did not happen is never mistaken for one that did.
+ *
+ * Cloudflare allows 1,000 KV operations per Worker invocation. `size()` and `keys()` cost one
+ * per 1,000 keys of the namespace, `clear()` one per 1,000 plus one per key: on a namespace too
+ * large for what the invocation has left, `clear()` rejects with `KvClearIncompleteError` (how
+ * many keys it deleted; call it again later to go on), `size()` and `keys()` with the runtime's
+ * error.
  *
  * ```ts
  * export default {
@@ -159,12 +206,12 @@ export function createCloudflareKvEngine(config: CloudflareKvEngineConfig = {}):
     return existed
   }
 
-  /** Every key under this namespace, page by page (KV lists at most 1000 per call). */
-  async function* listed(): AsyncGenerator<{ name: string; metadata?: Meta | undefined }> {
+  /** The keys under this namespace, page by page (KV lists at most 1000 per call, one operation each). */
+  async function* pages(): AsyncGenerator<{ keys: { name: string; metadata?: Meta | undefined }[]; list_complete: boolean }> {
     let cursor: string | undefined
     do {
       const page = await kv.list<Meta>({ prefix: keyPrefix, ...(cursor === undefined ? {} : { cursor }) })
-      yield* page.keys
+      yield page
       cursor = page.list_complete ? undefined : page.cursor
     } while (cursor !== undefined)
   }
@@ -172,8 +219,8 @@ export function createCloudflareKvEngine(config: CloudflareKvEngineConfig = {}):
   async function* liveKeys(): AsyncGenerator<string> {
     open()
     const now = Date.now()
-    for await (const entry of listed()) {
-      if (entry.metadata?.e === undefined || entry.metadata.e > now) yield entry.name.slice(keyPrefix.length)
+    for await (const page of pages()) {
+      for (const entry of page.keys) if (entry.metadata?.e === undefined || entry.metadata.e > now) yield entry.name.slice(keyPrefix.length)
     }
   }
 
@@ -190,10 +237,28 @@ export function createCloudflareKvEngine(config: CloudflareKvEngineConfig = {}):
     delete: remove,
     async clear(): Promise<void> {
       open()
-      // KV bindings have no bulk delete: one delete per key, a page of them at a time.
-      const names: string[] = []
-      for await (const entry of listed()) names.push(entry.name)
-      await Promise.all(names.map((name) => kv.delete(name)))
+      // KV bindings have no bulk delete: one delete per key, in batches, page by page, so the
+      // invocation's operation limit stops it at a known count (see KvClearIncompleteError).
+      let deleted = 0
+      let left = 0 // listed, not deleted
+      let unlisted = true
+      try {
+        for await (const page of pages()) {
+          left = page.keys.length
+          unlisted = !page.list_complete
+          for (let i = 0; i < page.keys.length; i += DELETE_BATCH) {
+            // async: a binding that throws synchronously still settles here.
+            const settled = await Promise.allSettled(page.keys.slice(i, i + DELETE_BATCH).map(async (entry) => kv.delete(entry.name)))
+            const refused = settled.filter((result) => result.status === 'rejected')
+            deleted += settled.length - refused.length
+            left -= settled.length - refused.length
+            if (refused.length > 0) throw (refused.find((result) => atLimit(result.reason)) ?? refused[0]!).reason
+          }
+        }
+      } catch (error) {
+        if (!atLimit(error)) throw error
+        throw new KvClearIncompleteError(keyPrefix, deleted, left, unlisted, { cause: error })
+      }
     },
     async has(key: string): Promise<boolean> {
       open()

@@ -4,9 +4,8 @@
  * and above KV's 60 s minimum, failing KV operations, and the wrappers' choice.
  */
 import { ConfigurationError, acache, createCacheConfig, getEngine, registerEngine, unregisterEngine } from '@twat-cache/core'
-import type { Miniflare } from 'miniflare'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type KvWorld, call, kvWorld, skipWorkerd, workerdProblem } from './workers.js'
+import { describe, expect, it } from 'vitest'
+import { call, skipWorkerd, useKvWorld } from './workers.js'
 
 const APP = `
 import { MISS, acache, setLogger, ucache } from '@twat-cache/core'
@@ -117,24 +116,16 @@ describe('registration (in Node)', () => {
 })
 
 describe.skipIf(skipWorkerd)('the cloudflare-kv engine in workerd (miniflare)', () => {
-  let world: KvWorld
-  let mf: Miniflare
-  const op = async (body: object) => (await call(mf, '/', body)) as { result: unknown; logs: string[] }
-
-  beforeAll(async () => {
-    if (workerdProblem) throw new Error(workerdProblem)
-    world = await kvWorld(APP)
-    mf = await world.start()
-  }, 120_000)
-  afterAll(async () => world?.dispose())
+  const running = useKvWorld(APP)
+  const op = async (body: object) => (await call(running.mf, '/', body)) as { result: unknown; logs: string[] }
 
   const RICH = { when: 5, tag: true, n: '10', bytes: [1, 2, 255], hasNothing: true }
 
   it('keeps rich values between requests and between isolates (a second workerd on the same storage)', async () => {
     await op({ op: 'set-rich', key: 'rich' })
     expect((await op({ op: 'get', key: 'rich' })).result).toEqual(RICH)
-    await mf.dispose()
-    mf = await world.start()
+    await running.mf.dispose()
+    running.mf = await running.world.start()
     expect((await op({ op: 'get', key: 'rich' })).result).toEqual(RICH)
   })
 

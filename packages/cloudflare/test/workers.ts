@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Miniflare } from 'miniflare'
+import { afterAll, beforeAll } from 'vitest'
 import { bundleSuite } from '../../../apps/runtimes/test/helpers/remote-suite.js'
 import { skipUnless } from '../../../apps/runtimes/test/helpers/runtime.js'
 
@@ -54,6 +55,24 @@ export async function kvWorld(source: string): Promise<KvWorld> {
       rmSync(persist, { recursive: true, force: true })
     },
   }
+}
+
+/** The running Worker of a describe block: `mf` is replaced when a test restarts workerd. */
+export interface RunningWorld {
+  world: KvWorld
+  mf: Miniflare
+}
+
+/** In a describe block: bundle `source` and start workerd before its tests, dispose after them. */
+export function useKvWorld(source: string): RunningWorld {
+  const running = {} as RunningWorld
+  beforeAll(async () => {
+    if (workerdProblem) throw new Error(workerdProblem)
+    running.world = await kvWorld(source)
+    running.mf = await running.world.start()
+  }, 120_000)
+  afterAll(async () => running.world?.dispose())
+  return running
 }
 
 /** POST a JSON command to the Worker and read its JSON answer. */
