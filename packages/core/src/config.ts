@@ -356,7 +356,7 @@ function describe(value: unknown): string {
  * checked): named in hints, so `hybridCache({ sizeTreshold })` and `mcache({ sizeThreshold })`
  * both say where the field belongs.
  */
-const WRAPPER_FIELDS: Readonly<Record<string, string>> = {
+export const WRAPPER_FIELDS: Readonly<Record<string, string>> = {
   sizeThreshold: 'hybridCache',
   small: 'hybridCache',
   large: 'hybridCache',
