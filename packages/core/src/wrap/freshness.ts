@@ -139,9 +139,13 @@ export function entries(fn: AnyFunction, store: Store, context: StepContext): En
     // now, and tags marked before now must not make the kept entry stale again (§13).
     const startedAt = Date.now()
     const revalidate = config.revalidate as ((previous: PreviousEntry, ...args: unknown[]) => unknown) | undefined
+    // Set once the run goes async; `forget` (cacheDelete, cacheClear) unregisters it.
+    let pending: Promise<unknown> | undefined
     const store = (value: unknown): unknown => {
       const kept = value === notModified && previous !== undefined
       const answer = kept ? previous.value : value
+      // Forgotten while it ran: the caller gets the value, the store does not.
+      if (pending !== undefined && refreshing.get(key) !== pending) return answer
       return after(write(key, answer, args, startedAt), () => {
         if (failing) log('info', context.name, `refreshing '${context.name}' works again`)
         failing = false
@@ -172,12 +176,15 @@ export function entries(fn: AnyFunction, store: Store, context: StepContext): En
     } catch (error) {
       return fail(error)
     }
-    const pending = Promise.resolve(result)
+    const run: Promise<unknown> = Promise.resolve(result)
       .then(store)
       .then(undefined, fail)
-      .finally(() => refreshing.delete(key))
-    refreshing.set(key, pending)
-    return pending
+      .finally(() => {
+        if (refreshing.get(key) === run) refreshing.delete(key)
+      })
+    pending = run
+    refreshing.set(key, run)
+    return run
   }
 
   /** Stale-while-revalidate: refresh after this call returns; concurrent stale hits share it. */
@@ -284,6 +291,7 @@ export function entries(fn: AnyFunction, store: Store, context: StepContext): En
     write: withEnvelope || config.ttlFunction || config.jitter || config.ttl === 0 ? write : writeBare,
     timed: withEnvelope,
     refresh: (key, self, args) => after(withEnvelope ? store.get(key) : MISS, (stored) => refresh(key, self, args, current(stored))),
+    forget: (key) => (key === undefined ? refreshing.clear() : void refreshing.delete(key)),
     peek: (key) =>
       after(store.get(key), (stored) => {
         if (stored === MISS) return undefined

@@ -204,6 +204,7 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
     info,
     closed,
     async clear() {
+      call.forget()
       try {
         await engine.clear()
       } catch (error) {
@@ -224,6 +225,7 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
     cacheClear: () => tracked.clear(),
     cacheDelete: async (...args) => {
       const key = keyOf('cacheDelete', args)
+      call.forget(key)
       const existed = await engine.delete(key)
       if (listening()) emit(context, 'delete', key)
       return existed

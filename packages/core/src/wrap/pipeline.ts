@@ -69,6 +69,8 @@ export interface Entries {
   refresh(key: string, self: unknown, args: unknown[]): unknown
   /** `cachePeek`: the stored value while fresh or stale, else `undefined`; counts nothing. */
   peek(key: string): unknown
+  /** Refreshes in flight for `key` (every key when absent) are no longer shared or stored. */
+  forget(key?: string): void
 }
 
 /** What a step knows about the cached function it serves. Built once per function. */
@@ -113,16 +115,26 @@ export const isThenable = (value: unknown): value is PromiseLike<unknown> => typ
  * - Once the function is seen to return promises (from the start for async functions and
  *   async stores), hits and key errors are returned as promises too.
  */
-export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, context: StepContext, asyncFn: boolean, entries: Entries): AnyFunction {
+/** The cached function, and how `cacheDelete`/`cacheClear` reach the runs it has in flight. */
+export type CachedCall = AnyFunction & {
+  /**
+   * Runs in flight for `key` (every key when absent) are no longer joined by later calls, and
+   * their results are not stored (they may hold what the invalidation was meant to drop); their
+   * callers still get them.
+   */
+  forget(key?: string): void
+}
+
+export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, context: StepContext, asyncFn: boolean, entries: Entries): CachedCall {
   const { counters, sync } = context
   // One resident entry under a key no call can have: V8 shrinks a Map that empties and regrows
   // it on the next set, which was a tenth of an async miss (measured) when runs come one at a time.
   const inflight = new Map<string | symbol, Promise<unknown> | undefined>([[Symbol('resident'), undefined]])
   let returnsPromise = asyncFn || !sync
 
-  /** A run is over: concurrent callers stop joining it, and a lock step gives its lease back. */
-  function release(key: string): void {
-    inflight.delete(key)
+  /** A run is over: concurrent callers stop joining it (unless it was forgotten and replaced), and a lock step gives its lease back. */
+  function release(key: string, pending: Promise<unknown>): void {
+    if (inflight.get(key) === pending) inflight.delete(key)
     store.abandon?.(key)
   }
   /**
@@ -131,30 +143,32 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
    * `then` rather than an async function saves every such miss a promise and a tick.
    */
   function settle(key: string, result: PromiseLike<unknown>, args: unknown[], started: number, startedAt: number): Promise<unknown> {
-    return Promise.resolve(result).then(
+    const pending: Promise<unknown> = Promise.resolve(result).then(
       (value) => {
         let written: unknown
         try {
           if (listening()) emit(context, 'miss', key, since(started))
-          written = write(key, value, args, startedAt)
+          // Forgotten while it ran (cacheDelete, cacheClear): its callers get the value, the store does not.
+          if (inflight.get(key) === pending) written = write(key, value, args, startedAt)
         } catch (error) {
-          release(key)
+          release(key, pending)
           throw error
         }
         // A sync store wrote inline: awaiting it anyway would cost every miss a tick.
         if (written === undefined) {
-          release(key)
+          release(key, pending)
           return value
         }
         return Promise.resolve(written)
-          .finally(() => release(key))
+          .finally(() => release(key, pending))
           .then(() => value)
       },
       (error: unknown) => {
-        release(key)
+        release(key, pending)
         return fail(key, error)
       },
     )
+    return pending
   }
   function run(self: unknown, key: string, args: unknown[]): unknown {
     counters.misses++
@@ -230,7 +244,7 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
     return joined(key) ?? run(self, key, args)
   }
 
-  return function (this: unknown, ...args: unknown[]): unknown {
+  const call = function (this: unknown, ...args: unknown[]): unknown {
     let key: string
     try {
       key = keyFor(args, this)
@@ -262,5 +276,12 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
       if (answer !== MISS) return returnsPromise ? Promise.resolve(answer) : answer
     }
     return joined(key) ?? run(this, key, args)
+  } as CachedCall
+  call.forget = (key) => {
+    if (key !== undefined) inflight.delete(key)
+    // The resident entry (a symbol) stays: see `inflight`.
+    else for (const k of inflight.keys()) if (typeof k === 'string') inflight.delete(k)
+    entries.forget(key)
   }
+  return call
 }
