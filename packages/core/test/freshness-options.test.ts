@@ -72,6 +72,25 @@ describe('ttl as a function of the value', () => {
   })
 })
 
+describe('a ttl function that throws', () => {
+  it('returns the value uncached, counts an error and warns once per function, sync and async', async () => {
+    const { warnings } = captureLogs()
+    const noTtl = () => {
+      throw new Error('no ttl for this one')
+    }
+    let runs = 0
+    const f = mcache({ ttl: noTtl })((x: number) => (runs++, x * 2))
+    expect([f(1), f(1)]).toEqual([2, 2])
+    expect(runs).toBe(2)
+    expect(f.cacheInfo()).toMatchObject({ hits: 0, misses: 2, errors: 2 })
+    const g = acache({ ttl: noTtl })(async (x: number) => (runs++, x * 3))
+    await expect(g(1)).resolves.toBe(3)
+    await expect(g(1)).resolves.toBe(3)
+    expect(runs).toBe(4)
+    expect(warnings.filter((w) => /the ttl function threw \(no ttl for this one\); the value was returned but not cached/.test(w))).toHaveLength(2)
+  })
+})
+
 describe('jitter', () => {
   it('10,000 entries written together expire spread over [ttl × (1 - jitter), ttl]', () => {
     vi.useFakeTimers({ toFake: ['Date'], now: 1_000_000 })

@@ -78,7 +78,12 @@ export function entries(fn: AnyFunction, store: Store, context: StepContext): En
   function ttlOf(value: unknown, args: unknown[]): number | undefined {
     let ttl = config.ttl
     if (config.ttlFunction) {
-      const chosen = (config.ttlFunction as (value: unknown, ...args: unknown[]) => unknown)(value, ...args)
+      let chosen: unknown
+      try {
+        chosen = (config.ttlFunction as (value: unknown, ...args: unknown[]) => unknown)(value, ...args)
+      } catch (error) {
+        throw new CacheValueError(`the ttl function threw (${error instanceof Error ? error.message : String(error)}); the value was returned but not cached`, { cause: error })
+      }
       ttl = chosen === 0 ? 0 : toMilliseconds(chosen)
       if (ttl === undefined) throw new CacheValueError(`the ttl function returned ${String(chosen)}; expected a duration (ms or '30s'), or 0 to skip storing this value`)
     }

@@ -1,3 +1,4 @@
+import { CacheKeyError } from '../errors.js'
 import { stableKey } from '../keys/stable-key.js'
 import type { Engine } from '../types.js'
 
@@ -16,8 +17,13 @@ export type KeyFor = (args: unknown[], self: unknown) => string
  */
 export function keyBuilder(userKey: ((...args: never[]) => string) | undefined, perInstance: boolean, engine: Engine): KeyFor {
   if (userKey) {
-    const key = userKey as (...args: unknown[]) => string
-    return (args) => key(...args)
+    const key = userKey as (...args: unknown[]) => unknown
+    return (args) => {
+      const k = key(...args)
+      // `undefined` would give every call one entry; an object or a promise, no hit ever.
+      if (typeof k !== 'string') throw new CacheKeyError(`the key option must return a string, got ${describeKey(k)}: return one, e.g. \`key: (id) => String(id)\``)
+      return k
+    }
   }
   if (!perInstance) return stableKey
   const scope = instanceScope(engine)
@@ -29,6 +35,9 @@ export function keyBuilder(userKey: ((...args: never[]) => string) | undefined, 
     return key
   }
 }
+
+const describeKey = (k: unknown): string =>
+  k === null ? 'null' : typeof k === 'object' ? (typeof (k as { then?: unknown }).then === 'function' ? 'a promise (key functions are sync)' : 'an object') : `${typeof k} ${String(k)}`
 
 // Per-instance keys for decorated methods: a counter per object, held weakly so caching a
 // method never keeps an instance alive.
