@@ -156,3 +156,35 @@ describe('option typos in the selection wrappers', () => {
     expect(issuesOf(() => bcache({ cacheDir, persistence: true } as never)(id))).toEqual(["unknown option 'persistence': it is an option of smartCache"])
   })
 })
+
+describe('options a wrapper or engine cannot use are said, not dropped', () => {
+  it('bcache with an engine named in the options does not claim that no disk engine is installed', () => {
+    const { warnings } = captureLogs()
+    bcache({ engine: 'memory' })((x: number) => x)
+    expect(warnings.filter((w) => w.includes('no disk engine'))).toEqual([])
+  })
+
+  it('mcache given disk or Redis settings says once that they do nothing', () => {
+    for (const options of [{ folderName: 'x' }, { cacheDir }, { useSql: true }, { redis: { url: 'redis://127.0.0.1:1' } }]) {
+      const { warnings } = captureLogs()
+      mcache(options)((x: number) => x)
+      mcache(options)((x: number) => x + 1)
+      const said = warnings.filter((w) => /mcache keeps entries in memory \('\w+'\), so \w+ do nothing: use bcache or fcache/.test(w))
+      expect(said).toHaveLength(1)
+    }
+  })
+
+  it('mcache on a persistent engine named in the options uses those settings without a warning', () => {
+    const { warnings } = captureLogs()
+    const f = mcache({ engine: 'sqlite', cacheDir })((x: number) => x)
+    expect(f.engine.name).toBe('sqlite')
+    expect(warnings.filter((w) => w.includes('do nothing'))).toEqual([])
+    f.engine.close()
+  })
+
+  it('engineOptions the built-in memory engine cannot use are warned about', () => {
+    const { warnings } = captureLogs()
+    mcache({ engine: 'memory', engineOptions: { bogus: 1 } })((x: number) => x)
+    expect(warnings.join('\n')).toMatch(/the memory engine takes no engineOptions, so bogus is not used/)
+  })
+})

@@ -66,8 +66,11 @@ export interface MemoizeSetup {
    * engine that cannot open is a run-time failure like any other). Absent: the error is thrown.
    */
   reopen?: (definition: EngineDefinition<EngineConfig>, config: EngineConfig) => Engine
-  /** Sees the engine the chain chose (bcache, fcache and ucache warn when it is not persistent). */
-  chosen?: (definition: EngineDefinition<EngineConfig>, needs: EngineNeeds) => void
+  /**
+   * Sees the engine the chain chose (bcache, fcache and ucache warn when it is not persistent;
+   * mcache, when disk or Redis options go unused).
+   */
+  chosen?: (definition: EngineDefinition<EngineConfig>, needs: EngineNeeds, config: CacheConfig) => void
   /** Picks the chain once the config is known (ucache). */
   chooseNeeds?: (config: CacheConfig, fn: AnyFunction) => EngineNeeds
   /**
@@ -113,7 +116,7 @@ function openEngine(fn: AnyFunction, config: CacheConfig, setup: MemoizeSetup, n
   if (setup.createEngine) return setup.createEngine(engineView(config), namespace, mode)
   const needs = setup.chooseNeeds?.(config, fn) ?? setup.needs
   const definition = selectEngine(config, { ...needs, mode })
-  setup.chosen?.(definition, needs)
+  setup.chosen?.(definition, needs, config)
   const problems = tiers?.problems(config, definition, mode === 'sync' ? fn.name || 'anonymous' : undefined) ?? []
   if (problems.length > 0) throw configurationProblems('invalid cache options', problems)
   const engineConfig = { ...engineView(config), namespace }

@@ -14,7 +14,16 @@ import { type AnyFunction, type AsyncFunction, type Cacher, isAsyncFunction, mak
  * ```
  */
 export function mcache(options?: CacheOptions): Cacher {
-  return makeCacher(options, { name: 'mcache', needs: { chain: 'memory' } })
+  return makeCacher(options, { name: 'mcache', needs: { chain: 'memory' }, chosen: warnIfStorageUnused })
+}
+
+/** mcache on a process-local engine says once that the disk and Redis options it was given do nothing. */
+function warnIfStorageUnused(definition: EngineDefinition<unknown>, _needs: EngineNeeds, config: CacheConfig): void {
+  if (definition.capabilities.persistent || definition.capabilities.shared !== 'process') return
+  const unused = (['folderName', 'cacheDir', 'useSql', 'redis'] as const).filter((field) => config[field] !== undefined && config[field] !== false)
+  if (unused.length > 0) {
+    warnOnce(`mcache-storage:${unused}`, 'mcache', `mcache keeps entries in memory ('${definition.name}'), so ${unused.join(', ')} do nothing: use bcache or fcache to cache on disk, acache or ucache for Redis`)
+  }
 }
 
 /** Memoize on disk, SQLite first. Chain: `engine` → sqlite → flat-cache → the mcache chain. */
@@ -69,12 +78,13 @@ export function universalNeeds(config: CacheConfig, fn: AnyFunction): EngineNeed
  * the chain ended in memory: nothing else would tell the user their cache dies with the process.
  */
 function warnIfNotPersistent(wrapper: string) {
-  return (definition: EngineDefinition<unknown>, needs: EngineNeeds): void => {
-    if ((needs.chain === 'disk' || needs.chain === 'file') && !definition.capabilities.persistent) {
+  return (definition: EngineDefinition<unknown>, needs: EngineNeeds, config: CacheConfig): void => {
+    // An engine named in the options was asked for: nothing to warn about.
+    if ((needs.chain === 'disk' || needs.chain === 'file') && !definition.capabilities.persistent && config.engine !== definition.name) {
       warnOnce(
         `no-disk:${wrapper}`,
         wrapper,
-        `no disk engine is installed, so results are cached in memory ('${definition.name}') and will not survive a restart: run \`pnpm add @twat-cache/sqlite\` (or @twat-cache/flat-cache) and import it`,
+        `no disk engine is installed (or usable here), so results are cached in memory ('${definition.name}') and will not survive a restart: run \`pnpm add @twat-cache/sqlite\` (or @twat-cache/flat-cache) and import it`,
       )
     }
   }
