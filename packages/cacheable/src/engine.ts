@@ -8,6 +8,7 @@ import {
   type EngineConfig,
   MISS,
   type SetOptions,
+  checkSetTtl,
 } from '@twat-cache/core'
 import { Cacheable, createKeyv } from 'cacheable'
 import { type CacheableEngineOptions, parseCacheableEngineOptions } from './options.js'
@@ -153,7 +154,7 @@ export function createCacheableEngine(config: CacheableEngineConfig = {}): Cache
     },
     async set(key: string, value: unknown, setOptions?: SetOptions): Promise<void> {
       open()
-      const ttl = setOptions?.ttl
+      const ttl = checkSetTtl(ENGINE_NAME, setOptions?.ttl)
       const before = errors
       try {
         if (ttl !== undefined && ttl <= 0) {

@@ -9,6 +9,7 @@ import {
   type SerializerOption,
   SerializationError,
   type SetOptions,
+  checkSetTtl,
   encodeNamespace,
   hash128,
   log,
@@ -175,7 +176,7 @@ export function createCloudflareKvEngine(config: CloudflareKvEngineConfig = {}):
 
   async function set(key: string, value: unknown, setOptions?: SetOptions): Promise<void> {
     open()
-    const ttl = setOptions?.ttl ?? config.ttl
+    const ttl = checkSetTtl(ENGINE_NAME, setOptions?.ttl ?? config.ttl)
     if (ttl !== undefined && ttl <= 0) {
       await remove(key)
       return
@@ -184,7 +185,8 @@ export function createCloudflareKvEngine(config: CloudflareKvEngineConfig = {}):
     const [payload, format] = encode(value)
     const meta: Meta = { f: format }
     let expirationTtl: number | undefined
-    if (ttl !== undefined) {
+    // Infinity: no expiry (JSON metadata would turn it into null, and KV refuses it as expirationTtl).
+    if (ttl !== undefined && ttl !== Number.POSITIVE_INFINITY) {
       meta.e = Date.now() + ttl
       // KV expires the key itself, rounded up to whole seconds and to its 60 s minimum; reads
       // check `meta.e` so a shorter TTL still ends on time.

@@ -31,6 +31,27 @@ export function isThenable(value: unknown): boolean {
   )
 }
 
+/**
+ * How `call` failed: sync engines must throw at once (a sync caller never sees a promise), async
+ * engines must return a promise that rejects (a caller's `.catch` must see it). Anything else,
+ * including a miss or a plain `Error`, is reported as what it was.
+ */
+export async function failure(engine: Engine, call: () => unknown): Promise<unknown> {
+  let result: unknown
+  try {
+    result = call()
+  } catch (error) {
+    return engine.capabilities.mode === 'sync' ? error : `threw synchronously instead of rejecting: ${String(error)}`
+  }
+  if (!isThenable(result)) return `returned ${String(result)} instead of throwing`
+  if (engine.capabilities.mode === 'sync') return 'returned a promise from a sync engine'
+  try {
+    return `resolved to ${String(await result)} instead of rejecting`
+  } catch (error) {
+    return error
+  }
+}
+
 /** `keys()` of a sync or async engine, sorted. */
 export async function collectKeys(engine: Engine): Promise<string[]> {
   const out: string[] = []

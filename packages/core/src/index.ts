@@ -53,6 +53,7 @@ export {
 } from './config.js'
 export { cacheConfigSchema, redisSchema } from './schema.js'
 export { type OptionsSchema, parseEngineOptions } from './engine-options.js'
+export { checkSetTtl } from './set-ttl.js'
 export { type DurationString, parseDuration } from './duration.js'
 export { type LogLevel, type Logger, log, resetWarnings, setLogLevel, setLogger, warnOnce } from './logger.js'
 export {

@@ -12,6 +12,7 @@ import {
   type SyncCapabilities,
   type SyncEngine,
   type SyncTagMethods,
+  checkSetTtl,
   warnOnce,
 } from '@twat-cache/core'
 import { type EncodeOptions, decodeValue, encodeValue, resolveCacheDir } from '@twat-cache/core/node'
@@ -207,10 +208,10 @@ export function createFlatCacheEngine(config: FlatCacheEngineConfig = {}): FlatC
 
     set(key, value, setOptions?: SetOptions) {
       open()
+      // Same rule as the memory engine: a ttl of 0 or less is already expired, NaN throws.
+      const ttl = checkSetTtl(ENGINE_NAME, setOptions?.ttl ?? defaultTtl)
       committed()
-      const ttl = setOptions?.ttl ?? defaultTtl
-      // Same rule as the memory engine: a ttl of 0 or less (or NaN) is already expired.
-      if (ttl !== undefined && !(ttl > 0)) {
+      if (ttl !== undefined && ttl <= 0) {
         store.remove(key)
         return
       }

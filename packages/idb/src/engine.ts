@@ -13,6 +13,7 @@ import {
   type Policy,
   type SerializerOption,
   type SetOptions,
+  checkSetTtl,
   log,
 } from '@twat-cache/core'
 import { DEFAULT_DB_NAME, parseIdbEngineOptions } from './options.js'
@@ -213,7 +214,7 @@ export function createIdbEngine(config: IdbEngineConfig = {}): IdbEngine {
   }
 
   async function set(key: string, value: unknown, setOptions?: SetOptions): Promise<void> {
-    const ttl = setOptions?.ttl ?? config.ttl
+    const ttl = checkSetTtl(ENGINE_NAME, setOptions?.ttl ?? config.ttl)
     if (ttl !== undefined && ttl <= 0) {
       // Expires at once: storing it would only evict a live entry.
       await remove(key)

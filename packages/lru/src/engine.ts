@@ -7,6 +7,7 @@ import {
   type SetOptions,
   type SyncCapabilities,
   type SyncEngine,
+  checkSetTtl,
   estimateHeapSize,
 } from '@twat-cache/core'
 import { LRUCache } from 'lru-cache'
@@ -138,8 +139,8 @@ export function createLruEngine(config: LruEngineConfig = {}): LruEngine {
     },
     set(key: string, value: unknown, setOptions?: SetOptions): void {
       open()
+      const ttl = checkSetTtl(ENGINE_NAME, setOptions?.ttl)
       const stored = value === undefined ? UNDEFINED : (value as NonNullable<unknown>)
-      const ttl = setOptions?.ttl
       if (ttl !== undefined && ttl <= 0) {
         // Expires at once: storing it would only evict a live entry. (lru-cache reads 0 as "forever".)
         cache.delete(key)

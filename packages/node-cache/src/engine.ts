@@ -8,6 +8,7 @@ import {
   type SetOptions,
   type SyncCapabilities,
   type SyncEngine,
+  checkSetTtl,
 } from '@twat-cache/core'
 import { type NodeCacheEngineOptions, parseNodeCacheEngineOptions } from './options.js'
 import { type Stamped, createRecency } from './recency.js'
@@ -138,7 +139,7 @@ export function createNodeCacheEngine(config: NodeCacheEngineConfig = {}): NodeC
         },
     set(key: string, value: unknown, setOptions?: SetOptions): void {
       open()
-      const ttl = setOptions?.ttl
+      const ttl = checkSetTtl(ENGINE_NAME, setOptions?.ttl)
       if (ttl !== undefined && ttl <= 0) {
         // Expires at once (node-cache would read 0 as "forever").
         cache.del(key)

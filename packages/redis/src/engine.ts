@@ -8,6 +8,7 @@ import {
   MISS,
   type SerializerOption,
   type SetOptions,
+  checkSetTtl,
   encodeNamespace,
   warnOnce,
 } from '@twat-cache/core'
@@ -163,8 +164,8 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     })
   }
 
-  function ttlArgs(ttl: number | undefined): number | undefined {
-    const ms = ttl ?? defaultTtl
+  /** PX for a checked ttl above 0 (or none). */
+  function ttlArgs(ms: number | undefined): number | undefined {
     if (ms === undefined || ms === Number.POSITIVE_INFINITY) return undefined
     // PX takes whole milliseconds ≥ 1; rounding up never expires an entry early.
     return Math.max(1, Math.ceil(ms))
@@ -235,13 +236,17 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
 
     set(key, value, setOptions?: SetOptions) {
       let bytes: Uint8Array
+      let ttl: number | undefined
       try {
+        ttl = checkSetTtl(ENGINE_NAME, setOptions?.ttl ?? defaultTtl)
         bytes = encodeValue(value, encoding)
       } catch (error) {
         return Promise.reject(error)
       }
+      // Already expired: the key goes. PX takes 1 ms at least, which would keep it readable that long.
+      if (ttl !== undefined && ttl <= 0) return engine.delete(key).then(() => undefined)
       const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-      const px = ttlArgs(setOptions?.ttl)
+      const px = ttlArgs(ttl)
       const k = prefix + key
       return run('SET', () => send(() => (px === undefined ? client.set(k, data) : client.set(k, data, 'PX', px)))).then(() => undefined)
     },

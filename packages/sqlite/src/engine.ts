@@ -8,6 +8,7 @@ import {
   type SetOptions,
   type SyncCapabilities,
   type SyncEngine,
+  checkSetTtl,
   warnOnce,
 } from '@twat-cache/core'
 import { type EncodeOptions, decodeValue, encodeValue, resolveCacheDir } from '@twat-cache/core/node'
@@ -192,8 +193,8 @@ export function createSqliteEngine(config: SqliteEngineConfig = {}): SqliteEngin
 
     set(key: string, value: unknown, setOptions?: SetOptions): void {
       if (closed) throw new EngineClosedError(ENGINE_NAME)
-      const ttl = setOptions?.ttl ?? defaultTtl
-      if (ttl !== undefined && !(ttl > 0)) {
+      const ttl = checkSetTtl(ENGINE_NAME, setOptions?.ttl ?? defaultTtl)
+      if (ttl !== undefined && ttl <= 0) {
         // Expires at once: storing it would only evict a live entry.
         engine.delete(key)
         return

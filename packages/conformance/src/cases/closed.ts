@@ -1,6 +1,6 @@
 import { type Engine, EngineClosedError, type SyncEngine } from '@twat-cache/core'
 import { expect, it } from 'vitest'
-import { type Harness, isThenable } from '../harness.js'
+import { type Harness, failure } from '../harness.js'
 
 /** Every operation of the protocol, called the way a cached function (or `clearCache`) would. */
 const OPERATIONS: Record<string, (engine: Engine, key: string) => unknown> = {
@@ -20,27 +20,6 @@ const OPTIONAL = new Set(['has', 'size', 'stats', 'keys'])
 
 async function drain(keys: AsyncIterable<string>): Promise<void> {
   for await (const _ of keys);
-}
-
-/**
- * How `call` failed: sync engines must throw at once (a sync caller never sees a promise), async
- * engines must return a promise that rejects (a caller's `.catch` must see it). Anything else,
- * including a miss or a plain `Error`, is reported as what it was.
- */
-async function failure(engine: Engine, call: () => unknown): Promise<unknown> {
-  let result: unknown
-  try {
-    result = call()
-  } catch (error) {
-    return engine.capabilities.mode === 'sync' ? error : `threw synchronously instead of rejecting: ${String(error)}`
-  }
-  if (!isThenable(result)) return `returned ${String(result)} instead of throwing`
-  if (engine.capabilities.mode === 'sync') return 'returned a promise from a sync engine'
-  try {
-    return `resolved to ${String(await result)} instead of rejecting`
-  } catch (error) {
-    return error
-  }
 }
 
 export function closedCases(h: Harness): void {

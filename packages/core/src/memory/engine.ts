@@ -1,4 +1,5 @@
 import { ConfigurationError, EngineClosedError } from '../errors.js'
+import { setTtlError } from '../set-ttl.js'
 import { MISS, type SetOptions } from '../types.js'
 import { estimateHeapSize } from './heap-size.js'
 import { ENGINE_NAME, MEMORY_CAPABILITIES, type MemoryEngine, type MemoryEngineOptions } from './types.js'
@@ -303,7 +304,7 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
     if (ttl > 0) return now() + ttl
     if (ttl <= 0) return -1
     // NaN or a non-number (a duration string): dropping the entry would hide the mistake.
-    throw new ConfigurationError(`memory engine: set's ttl must be a number of milliseconds (0 or less: not stored), got ${String(ttl)}`)
+    throw setTtlError(ENGINE_NAME, ttl)
   }
 
   // The hot path of the whole library: one Map lookup, no allocation, and the clock only for
