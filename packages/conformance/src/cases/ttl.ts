@@ -4,7 +4,7 @@ import { expect, it } from 'vitest'
 import { type Clock, type Harness, MISS, collectKeys, failure } from '../harness.js'
 
 /** Per-call ttls that are no number of milliseconds: a caller that skipped the config (`'5m'`) or did bad arithmetic. */
-const BAD_TTLS: Record<string, unknown> = { NaN: Number.NaN, "'5m'": '5m' }
+const BAD_TTLS: Record<string, unknown> = { NaN: Number.NaN, "'5m'": '5m', "'5000' (a numeric string)": '5000' }
 
 /** Skips (visibly) when the engine has no TTL; else installs the clock before any engine exists. */
 async function ttlClock(h: Harness, ctx: TestContext): Promise<Clock> {

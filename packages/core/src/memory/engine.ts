@@ -300,10 +300,13 @@ export function memoryEngineFromConfig(options: MemoryEngineOptions): MemoryEngi
   const expiryOf = (setOptions: SetOptions | undefined): number => {
     const ttl = setOptions?.ttl ?? defaultTtl
     if (ttl === undefined || ttl === Infinity) return 0
-    // A ttl of 0 or less means "already expired": the entry is not stored.
-    if (ttl > 0) return now() + ttl
-    if (ttl <= 0) return -1
-    // NaN or a non-number (a duration string): dropping the entry would hide the mistake.
+    if (typeof ttl === 'number') {
+      // A ttl of 0 or less means "already expired": the entry is not stored.
+      if (ttl > 0) return now() + ttl
+      if (ttl <= 0) return -1
+    }
+    // NaN or a non-number (a duration string, even a numeric one: `now() + '5'` would be a
+    // string): dropping or mangling the entry would hide the mistake.
     throw setTtlError(ENGINE_NAME, ttl)
   }
 
