@@ -23,11 +23,23 @@ export function markdownFiles(): string[] {
 export const rel = (path: string) => relative(ROOT, path)
 export const read = (path: string) => readFileSync(path, 'utf8')
 
+/** A fenced code block: `lang` is the info string's first word, `meta` the words after it. */
+export interface CodeBlock {
+  lang: string
+  meta: string[]
+  code: string
+  /** The 1-based line of the opening fence; the code starts on the next line. */
+  line: number
+}
+
 /** Fenced code blocks (``` or ~~~), with their info string. */
-export function codeBlocks(markdown: string): { lang: string; code: string }[] {
-  const blocks: { lang: string; code: string }[] = []
+export function codeBlocks(markdown: string): CodeBlock[] {
+  const blocks: CodeBlock[] = []
   const fence = /^([ \t]*)(`{3,}|~{3,})[ \t]*([^\n`]*)\n([\s\S]*?)^\1\2[ \t]*$/gm
-  for (const match of markdown.matchAll(fence)) blocks.push({ lang: match[3]!.trim().split(/\s+/)[0] ?? '', code: match[4]! })
+  for (const match of markdown.matchAll(fence)) {
+    const [lang = '', ...meta] = match[3]!.trim().split(/\s+/)
+    blocks.push({ lang, meta, code: match[4]!, line: markdown.slice(0, match.index).split('\n').length })
+  }
   return blocks
 }
 
