@@ -64,3 +64,13 @@ describe('hybridCache options', () => {
     expect(issues.filter((i) => /ttl/.test(i))).toHaveLength(1) // shared options reported once
   })
 })
+
+describe('estimateBytes never throws', () => {
+  it('on options that are not an object, or a limit that is no number', async () => {
+    const { estimateBytes } = await import('../src/selection/estimate-size.js')
+    for (const options of [null, 5, 'x']) expect(estimateBytes('abc', options as never)).toBe(3)
+    for (const limit of [Number.NaN, '10']) expect(estimateBytes([1, 2, 3], { limit: limit as never })).toBe(64)
+    // At or past the limit at once: an answer of at least the limit, as documented.
+    for (const limit of [-1, 0]) expect(estimateBytes([1, 2, 3], { limit })).toBeGreaterThanOrEqual(limit)
+  })
+})
