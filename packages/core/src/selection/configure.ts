@@ -11,7 +11,10 @@ import {
   TYPE_PLANS,
   planForHints,
   resolvePlan,
+  hintProblems,
   selectEngineForData,
+  show,
+  throwProblems,
   toConfig,
 } from './select.js'
 
@@ -121,12 +124,15 @@ export function splitHybridOptions(options: HybridCacheOptions = {}): { shared: 
   delete shared.large
   const small = readOptionFields(fields.small, 'hybridCache small options') as CacheOptions
   const large = readOptionFields(fields.large, 'hybridCache large options') as CacheOptions
+  const issues: string[] = []
   if (typeof sizeThreshold !== 'number' || !(sizeThreshold >= 0) || !Number.isFinite(sizeThreshold)) {
-    throw new ConfigurationError(`sizeThreshold: expected a number of bytes ≥ 0, got ${typeof sizeThreshold === 'object' ? 'an object' : String(sizeThreshold)}`)
+    issues.push(`sizeThreshold: expected a finite number of bytes ≥ 0 (e.g. 262144 for 256 KiB), got ${show(sizeThreshold)}`)
   }
   if (shared.engine !== undefined || shared.preferredEngine !== undefined) {
-    throw new ConfigurationError('hybridCache takes one engine per tier: pass `small: { engine }` and `large: { engine }` instead of `engine`')
+    issues.push('engine: hybridCache takes one engine per tier: pass `small: { engine }` and `large: { engine }` instead of `engine`')
   }
+  // Every bad field at once: the shared options as read by each tier (small:, large: prefixed).
+  throwProblems('invalid hybridCache options', issues, { ...shared, ...small, engine: undefined, preferredEngine: undefined }, { ...shared, ...large, engine: undefined, preferredEngine: undefined })
   return { shared, sizeThreshold, small, large }
 }
 
@@ -169,7 +175,9 @@ export interface SmartCacheOptions extends CacheOptions {
 
 /** Split smart options into cache options and hints. */
 export function splitSmartOptions(options: SmartCacheOptions = {}): { cache: CacheOptions; persistence?: boolean | undefined; accessPattern?: AccessPattern | undefined; concurrency?: Concurrency | undefined } {
-  const { persistence, accessPattern, concurrency, ...cache } = readOptionFields(options, 'smartCache options') as SmartCacheOptions
+  const fields = readOptionFields(options, 'smartCache options') as SmartCacheOptions
+  const { persistence, accessPattern, concurrency, ...cache } = fields
+  throwProblems('invalid smartCache options', hintProblems(fields), cache)
   return { cache, persistence, accessPattern, concurrency }
 }
 
@@ -179,7 +187,8 @@ export function splitSmartOptions(options: SmartCacheOptions = {}): { cache: Cac
  * The engine comes from `selectEngineForData`; an access pattern's policy is added when that
  * engine honours it and you set none.
  */
-export function smartCacheConfig(options: SmartCacheOptions & { sample?: unknown } = {}, hints?: FunctionHints): CacheOptions {
+export function smartCacheConfig(input: SmartCacheOptions & { sample?: unknown } = {}, hints?: FunctionHints): CacheOptions {
+  const options = readOptionFields(input, 'smartCacheConfig options') as SmartCacheOptions & { sample?: unknown }
   const { sample, ...rest } = options
   const { cache, persistence, accessPattern, concurrency } = splitSmartOptions(rest)
   const engine = selectEngineForData({

@@ -36,12 +36,18 @@ export function cacherWithEngine(options: CacheOptions, create: CreateEngine, wr
 
 const SHARED_RANK = { process: 0, host: 1, network: 2 } as const
 
-/** What two engines used together can promise: the weaker of each capability. */
+/**
+ * The capabilities of two engines used together: what both can promise (the weaker ttl,
+ * policies, structure), but where entries may outlive or leave the process, the wider of the
+ * two. The wrappers read `persistent` and `shared` for safety: envelopes then get a ttl of
+ * their own on every write, and decorated methods' keys a per-process token, which entries in
+ * a disk tier need.
+ */
 export function combineCapabilities(a: EngineCapabilities, b: EngineCapabilities, mode: 'sync' | 'async'): EngineCapabilities {
   return {
     mode,
-    persistent: a.persistent && b.persistent,
-    shared: SHARED_RANK[a.shared] <= SHARED_RANK[b.shared] ? a.shared : b.shared,
+    persistent: a.persistent || b.persistent,
+    shared: SHARED_RANK[a.shared] >= SHARED_RANK[b.shared] ? a.shared : b.shared,
     ttl: a.ttl === false || b.ttl === false ? false : a.ttl === 'native' && b.ttl === 'native' ? 'native' : 'emulated',
     policies: a.policies.filter((p) => b.policies.includes(p)),
     structured: a.structured && b.structured,

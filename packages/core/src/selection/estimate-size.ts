@@ -27,7 +27,8 @@ export const SIZE_THRESHOLDS = { medium: 10 * KIB, large: MIB, very_large: 100 *
 export interface EstimateOptions {
   /**
    * Stop walking once the estimate reaches this many bytes: the result is then at least
-   * `limit` (and may be less precise above it). @default Infinity
+   * `limit` (and may be less precise above it). A limit that is not a number counts as none.
+   * @default Infinity
    */
   limit?: number
 }
@@ -222,7 +223,10 @@ function extrapolate(sum: number, seen: number, n: number): number {
  * millisecond. Never throws.
  */
 export function estimateBytes(value: unknown, options: EstimateOptions = {}): number {
-  const limit = options.limit ?? Number.POSITIVE_INFINITY
+  // Never throws (documented): options that are not an object, or a limit that is not a
+  // number (NaN, a string), mean no limit.
+  const given = (options as EstimateOptions | null | undefined)?.limit
+  const limit = typeof given === 'number' && !Number.isNaN(given) ? given : Number.POSITIVE_INFINITY
   // A string has at least one UTF-8 byte per UTF-16 unit: past the limit without reading it
   // (reading a string built by concatenation first flattens all of it).
   if (typeof value === 'string' && value.length >= limit) return value.length

@@ -1,6 +1,7 @@
 import { type CacheOptions, createCacheConfig, readOptionFields } from '../config.js'
 import { selectEngine } from '../registry.js'
 import { type AsyncEngine, type Engine, MISS, type SyncCapabilities, type AsyncCapabilities, type SyncEngine } from '../types.js'
+import { engineView } from '../wrap/freshness.js'
 import type { Cacher } from '../wrap/memoize.js'
 import { type HybridCacheOptions, hybridCacheConfig, splitHybridOptions } from './configure.js'
 import { cacherWithEngine, combineCapabilities } from './engine-hook.js'
@@ -85,7 +86,9 @@ export function createHybridEngine(small: Engine, large: Engine, sizeThreshold: 
 }
 
 function createTier(options: CacheOptions, namespace: string, mode: 'sync' | 'any'): Engine {
-  const config = createCacheConfig(options)
+  // As the wrappers open an engine: with envelopes (a stale window, tags) the envelope says
+  // when an entry dies, so a tier's default ttl would drop it before its stale window.
+  const config = engineView(createCacheConfig(options))
   return selectEngine(config, { mode }).create({ ...config, namespace })
 }
 

@@ -1,5 +1,5 @@
-import { type CacheConfig, type CacheOptions, createCacheConfig } from '../config.js'
-import { ConfigurationError } from '../errors.js'
+import { type CacheConfig, type CacheOptions, createCacheConfig, readOptionFields } from '../config.js'
+import { ConfigurationError, configurationProblems } from '../errors.js'
 import { warnOnce } from '../logger.js'
 import { CHAINS, type ChainName, enginePackage, getEngine, selectEngine } from '../registry.js'
 import type { EngineCapabilities, Policy } from '../types.js'
@@ -76,6 +76,45 @@ export const TYPE_PLANS: Readonly<Record<ResultType, Plan>> = {
   image: { ...DISK, need: 'store images on disk' },
 }
 
+const CONCURRENCY: readonly Concurrency[] = ['none', 'thread', 'process', 'distributed']
+/** A bad value as an error message shows it. */
+export const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : v === null ? 'null' : typeof v === 'object' ? 'an object' : String(v))
+
+/** The problems of the selection hints (`persistence`, `accessPattern`, `concurrency`, `async`), one line per bad field. */
+export function hintProblems(hints: { readonly [field: string]: unknown } | DataHints): string[] {
+  const h = hints as Record<string, unknown>
+  const issues: string[] = []
+  for (const field of ['persistence', 'async'] as const) {
+    const v = h[field]
+    if (v !== undefined && typeof v !== 'boolean') issues.push(`${field}: expected true or false, got ${show(v)}`)
+  }
+  const pattern = h.accessPattern
+  if (pattern !== undefined && !(typeof pattern === 'string' && Object.hasOwn(ACCESS_PATTERN_POLICY, pattern))) {
+    issues.push(`accessPattern: expected one of ${Object.keys(ACCESS_PATTERN_POLICY).join(', ')}, got ${show(pattern)}`)
+  }
+  const concurrency = h.concurrency
+  if (concurrency !== undefined && !CONCURRENCY.includes(concurrency as Concurrency)) {
+    issues.push(`concurrency: expected one of ${CONCURRENCY.join(', ')}, got ${show(concurrency)}`)
+  }
+  return issues
+}
+
+/**
+ * Validate `options` as cache options too, and throw one `ConfigurationError` listing `issues`
+ * and every bad cache option together (rather than the first group alone).
+ */
+export function throwProblems(heading: string, issues: string[], ...options: (CacheOptions | undefined)[]): void {
+  for (const o of options) {
+    try {
+      createCacheConfig(o ?? {})
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error
+      issues.push(...error.issues)
+    }
+  }
+  if (issues.length > 0) throw configurationProblems(heading, [...new Set(issues)])
+}
+
 const withRedis = (names: readonly string[], on: boolean) => (on ? [...names, 'redis'] : names)
 
 /** Options → validated config; accepts what the wrappers accept. */
@@ -137,7 +176,9 @@ function warnNeed(plan: Plan, used: string): void {
  * JSON and collections, a structured memory engine for other objects, sqlite → flat-cache for
  * binary data and images. Always a registered engine name.
  */
-export function getTypeBasedEngine(value: unknown, options: SelectionOptions = {}): string {
+export function getTypeBasedEngine(value: unknown, input: SelectionOptions = {}): string {
+  const options = readOptionFields(input, 'getTypeBasedEngine options') as SelectionOptions
+  throwProblems('invalid getTypeBasedEngine options', hintProblems({ async: options.async }), options.config)
   return resolvePlan(TYPE_PLANS[detectResultType(value)], toConfig(options.config), options.async ? 'any' : 'sync')
 }
 
@@ -197,7 +238,9 @@ export function planForHints(hints: DataHints, config: CacheConfig): Plan {
  * `accessPattern` then prefers an engine honouring its policy. When a need cannot be met,
  * one warning says what to install and the mcache chain is used. Always a registered name.
  */
-export function selectEngineForData(hints: DataHints = {}): string {
+export function selectEngineForData(input: DataHints = {}): string {
+  const hints = readOptionFields(input, 'selectEngineForData hints') as DataHints
+  throwProblems('invalid selectEngineForData hints', hintProblems(hints), hints.config)
   const config = toConfig(hints.config)
   const plan = planForHints(hints, config)
   const prefer = hints.accessPattern === undefined || hints.config?.policy !== undefined ? undefined : ACCESS_PATTERN_POLICY[hints.accessPattern]

@@ -1,12 +1,18 @@
 import { createCacheConfig, readOptionFields } from '../config.js'
 import { selectEngine } from '../registry.js'
 import { type AsyncEngine, type Engine, type EngineCapabilities, MISS, type SyncEngine } from '../types.js'
+import { engineView } from '../wrap/freshness.js'
 import type { Cacher } from '../wrap/memoize.js'
 import { type SmartCacheOptions, smartCacheConfig, splitSmartOptions } from './configure.js'
 import { cacherWithEngine } from './engine-hook.js'
 
+/**
+ * Before the first result. The wrappers read `persistent` and `shared` once, when the function
+ * is wrapped, and the engine chosen later may be on disk: so envelopes get a ttl of their own
+ * on every write, and decorated methods' keys a per-process token, whatever is chosen.
+ */
 const UNDECIDED: Omit<EngineCapabilities, 'mode'> = {
-  persistent: false,
+  persistent: true,
   shared: 'process',
   ttl: 'emulated',
   policies: ['lru', 'lfu', 'fifo', 'rr'],
@@ -95,7 +101,8 @@ export function smartCache(input: SmartCacheOptions = {}): Cacher {
     cache,
     (_config, namespace, mode) =>
       createDeferredEngine(mode === 'sync' ? 'sync' : 'async', (first) => {
-        const chosen = createCacheConfig(smartCacheConfig({ ...options, sample: first }, { async: mode === 'any' }))
+        // engineView: with envelopes the engine gets no default ttl (as the wrappers open one).
+        const chosen = engineView(createCacheConfig(smartCacheConfig({ ...options, sample: first }, { async: mode === 'any' })))
         return selectEngine(chosen, { mode }).create({ ...chosen, namespace })
       }),
     'smartCache',
