@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSqliteEngine } from '@twat-cache/sqlite'
 import { afterAll, afterEach, describe, expect, it, onTestFinished, vi } from 'vitest'
-import { MISS, createCacheConfig } from '../src/index.js'
+import { MISS, createCacheConfig, invalidateTags } from '../src/index.js'
 import { hybridCache } from '../src/selection/hybrid-cache.js'
 import { smartCache } from '../src/selection/smart-cache.js'
 import { restoreEngines } from './selection-registry.js'
@@ -153,5 +153,41 @@ describe('smartCache with ttl and staleWhileRevalidate', () => {
     c.twice(1)
     c.twice(1)
     expect(runs).toBe(1) // the first call's key is the key of every later call
+  })
+})
+
+describe('hybridCache with tags and a disk tier', () => {
+  it('keeps tag state in the disk tier, so an invalidation by another engine on the file reaches entries of both tiers', async () => {
+    const namespace = freshNamespace()
+    let runs = 0
+    const f = track(
+      hybridCache({ namespace, cacheDir, sizeThreshold: 100, tags: (_v: unknown, n: number) => [`n:${n % 2}`] })((n: number) => {
+        runs++
+        return 'z'.repeat(n)
+      }),
+    )
+    expect(f.engine.capabilities.tags).toBe(true)
+    for (const n of [10, 11, 500, 501]) f(n) // two small results in memory, two large ones on disk
+    expect(runs).toBe(4)
+    // Another process's view: an engine of its own on the same file marks the tag there.
+    const other = createSqliteEngine(createCacheConfig({ namespace: 'someone-else', cacheDir }) as never)
+    onTestFinished(() => other.close())
+    await invalidateTags(['n:0'], { engine: other })
+    for (const n of [10, 11, 500, 501]) f(n)
+    // Exactly the entries tagged n:0 (10 in memory, 500 on disk) ran again.
+    expect(runs).toBe(6)
+  })
+})
+
+describe('hybrid engine of an async tier', () => {
+  it('counts the entries of both tiers in size(), so cacheInfo() can report them', async () => {
+    const { createCacheableEngine } = await import('@twat-cache/cacheable')
+    const { createMemoryEngine } = await import('../src/index.js')
+    const { createHybridEngine } = await import('../src/selection/hybrid-cache.js')
+    const engine = createHybridEngine(createMemoryEngine(), createCacheableEngine({ namespace: freshNamespace() }), 100)
+    await engine.set('small', 'x')
+    await engine.set('large', 'y'.repeat(500))
+    expect(await engine.size!()).toBe(2)
+    await engine.close()
   })
 })

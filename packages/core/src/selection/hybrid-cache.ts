@@ -17,6 +17,21 @@ import { estimateBytes } from './estimate-size.js'
  * it left: read first from `small`, or surfacing from `large` once `small` evicts the key.
  */
 export function createHybridEngine(small: Engine, large: Engine, sizeThreshold: number): Engine {
+  const engine = hybridOf(small, large, sizeThreshold)
+  // Tag state lives in the tier that keeps it store-wide (the disk one): entries of both tiers
+  // are checked against it, so another process's invalidateTags reaches them too.
+  const keeper = [large, small].find((tier) => tier.capabilities.tags)
+  if (keeper === undefined) return engine
+  const methods = keeper as unknown as Record<'readTags' | 'markTags' | 'keepTags', (...args: never[]) => unknown>
+  return Object.assign(engine, {
+    capabilities: Object.freeze({ ...engine.capabilities, tags: true }),
+    readTags: methods.readTags.bind(keeper),
+    markTags: methods.markTags.bind(keeper),
+    keepTags: methods.keepTags.bind(keeper),
+  })
+}
+
+function hybridOf(small: Engine, large: Engine, sizeThreshold: number): Engine {
   const name = `hybrid(${small.name}+${large.name})`
   const fitsSmall = (value: unknown) => estimateBytes(value, { limit: sizeThreshold }) < sizeThreshold
   if (small.capabilities.mode === 'sync' && large.capabilities.mode === 'sync') {
@@ -73,6 +88,10 @@ export function createHybridEngine(small: Engine, large: Engine, sizeThreshold: 
     },
     clear: async () => {
       await Promise.all([small.clear(), large.clear()])
+    },
+    size: async () => {
+      const [a, b] = await Promise.all([small.size?.() ?? 0, large.size?.() ?? 0])
+      return a + b
     },
     close: async () => {
       await Promise.allSettled([small.close(), large.close()]).then((results) => {
