@@ -88,3 +88,30 @@ describe('a cached function created per request (the anti-pattern), dropped afte
     expect(leak).toBeLessThan(BOUND)
   })
 })
+
+describe('warnings built from user data stay bounded', () => {
+  it('a tags function failing with a different message per value: the heap returns after gc', async () => {
+    const leak = await leakPerIteration(2000, () => {
+      const f = mcache({ tags: (value: number) => { throw new Error(`no tags for value ${value} of this request`) } })((x: number) => x)
+      return (i) => f(i)
+    })
+    expect(leak).toBeLessThan(BOUND)
+  })
+
+  it('a ttl function with a bad answer per value warns at most ten distinct times, then says so', () => {
+    const warnings: string[] = []
+    setLogger({ ...silent, warn: (m: string) => warnings.push(m) }, 'warn')
+    const f = mcache({ ttl: (value: number) => `${value} parsecs` as never })((x: number) => x)
+    for (let i = 0; i < 100; i++) expect(f(i)).toBe(i)
+    expect(f.cacheInfo().errors).toBe(100)
+    expect(warnings).toHaveLength(11)
+    expect(warnings[10]).toContain('further such warnings')
+  })
+
+  it('timeout without staleIfError on a function wrapped per request warns once', async () => {
+    const warnings: string[] = []
+    setLogger({ ...silent, warn: (m: string) => warnings.push(m) }, 'warn')
+    for (let i = 0; i < 50; i++) await acache({ ttl: 1000, timeout: 10 })(async function load(x: number) { return x })(i)
+    expect(warnings.filter((w) => w.includes('timeout only applies'))).toHaveLength(1)
+  })
+})
