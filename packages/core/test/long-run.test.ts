@@ -1,63 +1,8 @@
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { acache, bcache, mcache, resetWarnings, setLogger } from '../src/index.js'
+import { acache, bcache, createTagRegistry, mcache, resetWarnings, setLogger } from '../src/index.js'
+import { BOUND, leakPerIteration } from './fixtures/heap.js'
 
-/*
- * A long-running server must not grow without bound. Each case measures the heap (after full
- * collections) over N and over 10·N iterations of what a user does: a leak of b bytes per
- * iteration grows by ~9·N·b more over 10·N than over N, while a bounded structure grows by
- * the same amount (its bound) both times. Only the difference is compared, with a wide margin;
- * nothing is timed.
- */
-
-setFlagsFromString('--expose-gc')
-const gc = runInNewContext('gc') as () => void
-
-const nextTask = () => new Promise((resolve) => setTimeout(resolve, 1))
-
-/**
- * Heap in use after full collections, measured in later tasks: WeakRefs keep their targets
- * until the task that made them ends, and FinalizationRegistry callbacks run in a task after
- * the collection that found their targets dead.
- */
-async function heapUsed(): Promise<number> {
-  await nextTask()
-  gc()
-  await nextTask()
-  for (let i = 0; i < 3; i++) gc()
-  return process.memoryUsage().heapUsed
-}
-
-/** Heap growth (bytes) over `n` iterations of `step`, after `warm` iterations not counted. */
-async function growth(n: number, step: (i: number) => unknown): Promise<number> {
-  const before = await heapUsed()
-  for (let i = 0; i < n; i++) {
-    const r = step(i)
-    if (r && typeof (r as PromiseLike<unknown>).then === 'function') await r
-  }
-  return (await heapUsed()) - before
-}
-
-/**
- * The extra growth of 10·n iterations over n, per iteration of the 9·n extra ones. A leak shows
- * its size per iteration (tens of bytes and up); a bounded structure shows ~0.
- */
-async function leakPerIteration(n: number, make: () => (i: number) => unknown): Promise<number> {
-  await growth(n, make()) // warm-up: code, inline caches, one-time warnings
-  let least = Number.POSITIVE_INFINITY
-  // The smaller of two measurements: a leak shows in both, a one-off allocation (compiled
-  // code, a structure reaching its bound) in one at most.
-  for (let attempt = 0; attempt < 2 && least >= BOUND; attempt++) {
-    const small = await growth(n, make())
-    const large = await growth(10 * n, make())
-    least = Math.min(least, (large - small) / (9 * n))
-  }
-  return least
-}
-
-/** Allowed growth per extra iteration: below any real per-iteration leak (a WeakRef in a Set is ~60 bytes). */
-const BOUND = 16
+// A long-running server must not grow without bound: see fixtures/heap.ts for the method.
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
 beforeEach(() => setLogger(silent, 'warn'))
@@ -113,5 +58,59 @@ describe('warnings built from user data stay bounded', () => {
     setLogger({ ...silent, warn: (m: string) => warnings.push(m) }, 'warn')
     for (let i = 0; i < 50; i++) await acache({ ttl: 1000, timeout: 10 })(async function load(x: number) { return x })(i)
     expect(warnings.filter((w) => w.includes('timeout only applies'))).toHaveLength(1)
+  })
+})
+
+describe('one cached function under churn: distinct keys, maxsize 1000', () => {
+  const sink = (_: unknown) => {}
+  it('plain, and with ttl + staleWhileRevalidate: bounded by maxsize', async () => {
+    const plain = mcache({ maxsize: 1000 })((x: number) => x)
+    expect(await leakPerIteration(20_000, () => (i) => plain(i + 1e9 * Math.random()))).toBeLessThan(BOUND)
+    const swr = mcache({ maxsize: 1000, ttl: 60_000, staleWhileRevalidate: 60_000 })((x: number) => x)
+    expect(await leakPerIteration(20_000, () => (i) => swr(i + 1e9 * Math.random()))).toBeLessThan(BOUND)
+  })
+
+  it('a tags function giving every value new tags: bounded', async () => {
+    const f = mcache({ maxsize: 1000, ttl: 60_000, tags: (v: number) => [`item:${v}`] })((x: number) => x)
+    expect(await leakPerIteration(20_000, () => (i) => f(i + 1e9 * Math.random()))).toBeLessThan(BOUND)
+  })
+
+  it('async runs that reject, and runs with a hardTimeout: nothing kept, no timer left', async () => {
+    const failing = acache({ maxsize: 1000 })(async (x: number) => Promise.reject(new Error(`bad ${x}`)))
+    expect(await leakPerIteration(5000, () => (i) => failing(i).catch(sink))).toBeLessThan(BOUND)
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const before = timers()
+    const bounded = acache({ maxsize: 1000, hardTimeout: 60_000 })(async (x: number) => x)
+    expect(await leakPerIteration(5000, () => (i) => bounded(i + 1e9 * Math.random()))).toBeLessThan(BOUND)
+    expect(timers()).toBeLessThanOrEqual(before)
+  })
+
+  it('cacheDelete and cacheClear while runs are in flight: nothing kept', async () => {
+    const f = acache({ maxsize: 1000, ttl: 60_000, staleWhileRevalidate: 60_000 })(async (x: number) => {
+      await null
+      return x
+    })
+    const leak = await leakPerIteration(5000, () => async (i) => {
+      const key = i + 1e9 * Math.random()
+      const pending = f(key)
+      const deleted = f.cacheDelete(key)
+      if (i % 100 === 0) await f.cacheClear()
+      await Promise.all([pending, deleted])
+    })
+    expect(leak).toBeLessThan(BOUND)
+  })
+})
+
+describe('the tag registry under ever-new tags', () => {
+  it('drops records once the longest tagged lifetime has passed (ARCHITECTURE §13)', () => {
+    let now = 1_000_000
+    const registry = createTagRegistry(() => now)
+    registry.keepTags(1000)
+    for (let i = 0; i < 100_000; i++) {
+      registry.markTags([`user:${i}`], 'invalidate', now)
+      now += 1
+    }
+    // Marks of the last 1000 ms are kept, older ones dropped (a sweep waits until the live ones double).
+    expect(registry.size).toBeLessThanOrEqual(2048)
   })
 })
