@@ -1,6 +1,6 @@
 import { toMilliseconds } from '../duration.js'
 import { CacheValueError } from '../errors.js'
-import { log, warnOnce } from '../logger.js'
+import { log } from '../logger.js'
 import { MISS, type SetOptions } from '../types.js'
 import { type Envelope, NEVER, envelope, isEnvelope, isMarked } from './envelope.js'
 import { emit, listening, since, startClock } from './events-emit.js'
@@ -45,6 +45,9 @@ export function engineView<C extends StepContext['config']>(config: C): C {
   return needsEnvelope(config) && config.ttl !== undefined ? { ...config, ttl: undefined } : config
 }
 
+/** Distinct "not cached" warnings one cached function logs, at most (each failure is still counted in `errors`). */
+const MAX_VALUE_WARNINGS = 10
+
 /**
  * How one cached function reads and writes its entries (the `Entries` stage of pipeline.ts).
  *
@@ -73,6 +76,10 @@ export function entries(fn: AnyFunction, store: Store, context: StepContext): En
   const refreshing = new Map<string, unknown>()
   // One warning per failure episode: set by a failed refresh, cleared by a good one.
   let failing = false
+  // Messages of values that could not be stored, warned once each. Kept here, not in the
+  // process-wide `warnOnce` set: they carry user data (a ttl function's answer, a tags
+  // function's error), so that set would grow with every distinct value. Capped per function.
+  const valueWarnings = new Set<string>()
 
   /** The engine TTL, in ms, for a value; `undefined`: the engine's configured one; 0: do not store. */
   function ttlOf(value: unknown, args: unknown[]): number | undefined {
@@ -112,11 +119,18 @@ export function entries(fn: AnyFunction, store: Store, context: StepContext): En
     } catch (error) {
       if (!(error instanceof CacheValueError)) throw error
       failed(context, key, error)
-      warnOnce(`value:${context.namespace}:${error.message}`, context.name, error.message)
+      warnValue(error.message)
       return undefined
     }
     if (!encoded) return undefined
     return after(store.set(key, encoded[0], encoded[1]), () => wrote(key))
+  }
+
+  function warnValue(message: string): void {
+    if (valueWarnings.has(message) || valueWarnings.size > MAX_VALUE_WARNINGS) return
+    valueWarnings.add(message)
+    const more = valueWarnings.size > MAX_VALUE_WARNINGS ? ` (further such warnings for '${context.name}' are not logged; each is counted in errors)` : ''
+    log('warn', context.name, message + more)
   }
 
   /** `write` for bare values under the config's own TTL: the common miss, with nothing to encode. */

@@ -161,7 +161,9 @@ function memoize<F extends AnyFunction>(fn: F, config: CacheConfig, setup: Memoi
   const call = cachedCall(run, store, timeouts ? timeouts.keyFor : keyFor, context, isAsyncFunction(fn), stage)
   const cached = timeouts ? timeouts.call(call) : call
   if (config.timeout !== undefined && config.staleIfError === undefined) {
-    warnOnce(`timeout-without-sie:${namespace}`, setup.name, `'${context.name}': timeout only applies to a refresh with a stale value to fall back on; add staleIfError, or use hardTimeout`)
+    // Keyed by wrapper and function name, not namespace: a function wrapped per request gets a
+    // new numbered namespace each time, and would warn (and grow warnOnce's set) every time.
+    warnOnce(`timeout-without-sie:${setup.name}:${context.name}`, setup.name, `'${context.name}': timeout only applies to a refresh with a stale value to fall back on; add staleIfError, or use hardTimeout`)
   }
 
   // A closed engine is reported, never thrown, by cacheInfo() and getStats().

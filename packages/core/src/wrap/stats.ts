@@ -51,9 +51,15 @@ export interface TrackedCache {
 
 // WeakRefs: listing a cached function in getStats() must not keep it (or its engine) alive.
 const tracked = new Set<WeakRef<TrackedCache>>()
+// A collected function's ref leaves the set here, not only when getStats() next walks it: a
+// server that creates cached functions per request and never asks for stats must not keep one
+// WeakRef for each (measured: 32 bytes each, without bound; test/long-run.test.ts).
+const forget = new FinalizationRegistry<WeakRef<TrackedCache>>((ref) => tracked.delete(ref))
 
 export function track(cache: TrackedCache): void {
-  tracked.add(new WeakRef(cache))
+  const ref = new WeakRef(cache)
+  tracked.add(ref)
+  forget.register(cache, ref)
 }
 
 /** Live cached functions named `name` (function name or namespace), or all of them. */
