@@ -8,13 +8,20 @@ import { ConcurrencyError } from '@twat-cache/core'
  * calls and in the exit hook.
  *
  * A holder that crashed leaves its lock file behind. It is stale when its process is gone (same
- * host, `kill(pid, 0)` fails) or when it is older than `staleMs` (another host, or a pid reused
- * since). Breaking it takes a second, short-lived lock (`<lock>.break`), so two processes that
+ * host, `kill(pid, 0)` fails), when it is older than `STALE_LOCK_MS` (another host, or a pid
+ * reused since), or when it is empty and older than `EMPTY_LOCK_STALE_MS` (killed between
+ * creating it and writing its pid). Breaking it takes a second, short-lived lock (`<lock>.break`), so two processes that
  * both found it stale cannot both break it and then delete each other's fresh lock.
  */
 
 /** Flushes take milliseconds; a lock this old belongs to a process that is stuck or gone. */
 export const STALE_LOCK_MS = 15_000
+/**
+ * A holder writes its pid right after creating the lock (two back-to-back calls), so an empty
+ * lock this old was left by a process killed between them: waiting STALE_LOCK_MS for it would
+ * make every other writer give up (they wait WAIT_MS) and retry later.
+ */
+const EMPTY_LOCK_STALE_MS = 2_000
 const WAIT_MS = 10_000
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
@@ -83,7 +90,7 @@ function isStale(path: string, holder: string): boolean {
     return false
   }
   // An empty file is a holder between its create and its write: only age can judge it.
-  if (age > STALE_LOCK_MS) return true
+  if (age > (holder === '' ? EMPTY_LOCK_STALE_MS : STALE_LOCK_MS)) return true
   const [pid, host] = holder.split(' ')
   if (host !== HOST || !pid) return false
   try {

@@ -146,6 +146,21 @@ describe('several processes writing one namespace', () => {
     expect(readAll().get('b')).toBe(2)
     engine.close()
   })
+
+  it('an empty lock (a writer killed between creating it and writing its pid) is broken within seconds, not after the stale age', async () => {
+    mkdirSync(dir, { recursive: true })
+    const lock = join(dir, `.${cacheFileName('shared')}.lock`)
+    writeFileSync(lock, '')
+    const old = (Date.now() - 3_000) / 1000
+    utimesSync(lock, old, old)
+    const engine = createFlatCacheEngine({ cacheDir: dir, namespace: 'shared', engineOptions: { debounceMs: 0 } })
+    // Not a timing assertion: before, the write gave up (a ConcurrencyError, logged) after
+    // waiting 10 s for an empty lock younger than the 15 s stale age.
+    engine.set('a', 1)
+    expect(readAll().get('a')).toBe(1)
+    expect(warnings.filter((w) => w.includes('cannot lock'))).toEqual([])
+    engine.close()
+  }, 30_000)
 })
 
 describe('a folder this process cannot write', () => {
