@@ -17,16 +17,16 @@ import { BUILD_TIMEOUT_MS, ROOT, ensureBuilt, nodeBuiltinReferences } from './bu
  * the tag step's cached answers), 13,582 B after the third (tags-function hints in the tag
  * step), 14,187 B after the fourth session's audit fixes (one `hardTimeout` budget per call,
  * plain functions reading envelopes as values, the memory engine's shrinking and per-call ttl
- * check, jitter and tag checks), 15,351 B after the fifth session's correctness fixes (keys of
+ * check, jitter and tag checks), 15,472 B after the fifth session's correctness fixes (keys of
  * Headers/FormData and of instances with hidden state, numbered namespaces for factory closures,
  * runs in flight dropped by cacheDelete/cacheClear, the key-option and set-ttl checks, warnings
- * for options nothing uses). The budget (15,351 B plus ~3%) still catches growth.
+ * for options nothing uses, getStats' FinalizationRegistry). The budget (15.5 KB) still catches growth.
  */
 const MCACHE_BUDGET_BYTES = 15.5 * 1024
 /**
  * Issue 15 (12 KB, set before the same features): `acache` with idb or cloudflare-kv, min+gzip;
  * measured 17,010 and 17,331 B, 17,665 and 17,991 B, 18,275 and 18,616 B (the same audit
- * fixes), now 19,532 and 20,309 B (the same correctness fixes; cloudflare-kv's clear() at the
+ * fixes), now 19,672 and 20,439 B (the same correctness fixes; cloudflare-kv's clear() at the
  * Workers operation limit).
  */
 const PERSISTENT_EDGE_BUDGET_BYTES = 20.5 * 1024
