@@ -13,6 +13,7 @@ import {
   type SyncEngine,
   type SyncTagMethods,
   checkSetTtl,
+  log,
   warnOnce,
 } from '@twat-cache/core'
 import { type EncodeOptions, decodeValue, encodeValue, resolveCacheDir } from '@twat-cache/core/node'
@@ -104,6 +105,19 @@ export function cacheFileName(namespace: string): string {
   const digest = createHash('sha256').update(namespace).digest('hex').slice(0, 32)
   return `${readable}-${digest}.json`
 }
+
+/**
+ * Engines collected without `close()` (a cached function created per call, then dropped): their
+ * store is flushed and released as `close()` would, so stores and their pending writes do not
+ * pile up for the life of the process. The store holds nothing of the engine.
+ */
+const dropped = new FinalizationRegistry<FileStore>((store) => {
+  try {
+    releaseStore(store)
+  } catch (error) {
+    log('warn', ENGINE_NAME, `could not write ${store.settings.path} for an engine dropped without close(): ${(error as Error).message}`)
+  }
+})
 
 /**
  * Create a flat-cache engine: entries live in memory (flat-cache's `FlatCache`) and in
@@ -257,6 +271,7 @@ export function createFlatCacheEngine(config: FlatCacheEngineConfig = {}): FlatC
     close() {
       if (closed) return
       closed = true
+      dropped.unregister(engine)
       releaseStore(store)
     },
 
@@ -268,5 +283,6 @@ export function createFlatCacheEngine(config: FlatCacheEngineConfig = {}): FlatC
       engine.close()
     },
   }
+  dropped.register(engine, store, engine)
   return engine
 }
