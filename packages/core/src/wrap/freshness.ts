@@ -195,15 +195,14 @@ export function entries(fn: AnyFunction, store: Store, context: StepContext): En
     } catch (error) {
       return fail(error)
     }
-    const run: Promise<unknown> = Promise.resolve(result)
+    pending = Promise.resolve(result)
       .then(store)
       .then(undefined, fail)
       .finally(() => {
-        if (refreshing.get(key) === run) refreshing.delete(key)
+        if (refreshing.get(key) === pending) refreshing.delete(key)
       })
-    pending = run
-    refreshing.set(key, run)
-    return run
+    refreshing.set(key, pending)
+    return pending
   }
 
   /** Stale-while-revalidate: refresh after this call returns; concurrent stale hits share it. */

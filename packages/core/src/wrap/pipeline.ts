@@ -132,9 +132,13 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
   const inflight = new Map<string | symbol, Promise<unknown> | undefined>([[Symbol('resident'), undefined]])
   let returnsPromise = asyncFn || !sync
 
-  /** A run is over: concurrent callers stop joining it (unless it was forgotten and replaced), and a lock step gives its lease back. */
-  function release(key: string, pending: Promise<unknown>): void {
-    if (inflight.get(key) === pending) inflight.delete(key)
+  /**
+   * A run is over: concurrent callers stop joining it, and a lock step gives its lease back.
+   * `mine`: the run is still the one registered under `key` (`forget` may have dropped it, and a
+   * newer run taken its place).
+   */
+  function release(key: string, mine: boolean): void {
+    if (mine) inflight.delete(key)
     store.abandon?.(key)
   }
   /**
@@ -145,26 +149,28 @@ export function cachedCall(fn: AnyFunction, store: Store, keyFor: KeyFor, contex
   function settle(key: string, result: PromiseLike<unknown>, args: unknown[], started: number, startedAt: number): Promise<unknown> {
     const pending: Promise<unknown> = Promise.resolve(result).then(
       (value) => {
+        // Forgotten while it ran (cacheDelete, cacheClear): its callers get the value, the store does not.
+        const current = inflight.get(key) === pending
         let written: unknown
         try {
           if (listening()) emit(context, 'miss', key, since(started))
-          // Forgotten while it ran (cacheDelete, cacheClear): its callers get the value, the store does not.
-          if (inflight.get(key) === pending) written = write(key, value, args, startedAt)
+          if (current) written = write(key, value, args, startedAt)
         } catch (error) {
-          release(key, pending)
+          release(key, current)
           throw error
         }
         // A sync store wrote inline: awaiting it anyway would cost every miss a tick.
         if (written === undefined) {
-          release(key, pending)
+          release(key, current)
           return value
         }
+        // Asked again after the write: `forget` may have come while it was in flight.
         return Promise.resolve(written)
-          .finally(() => release(key, pending))
+          .finally(() => release(key, inflight.get(key) === pending))
           .then(() => value)
       },
       (error: unknown) => {
-        release(key, pending)
+        release(key, inflight.get(key) === pending)
         return fail(key, error)
       },
     )
