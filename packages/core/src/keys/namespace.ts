@@ -4,12 +4,12 @@ import { hash128 } from './hash.js'
 /** Hex characters of the source hash in a namespace: 48 bits, ample to tell versions of one function apart. */
 const SOURCE_HASH_LENGTH = 12
 
-// Namespaces already handed out, base → how many. The source does not tell two function
+// Namespaces handed out, base → how many. The source does not tell two function
 // objects apart: anonymous, bound and native ones, and named closures made by one factory
 // (`scale` with factor 2 and with 3). The same function object always gets its own namespace
 // back; a different one with the same source gets the next suffix, in creation order, so a
 // program that wraps the same functions in the same order gets the same namespaces on every run.
-const opaqueCounts = new Map<string, number>()
+const handedOut = new Map<string, number>()
 const given = new WeakMap<object, string>()
 
 function sourceHash(source: string): string {
@@ -19,8 +19,8 @@ function sourceHash(source: string): string {
 function numbered(fn: object, base: string): string {
   const known = given.get(fn)
   if (known !== undefined) return known
-  const count = (opaqueCounts.get(base) ?? 0) + 1
-  opaqueCounts.set(base, count)
+  const count = (handedOut.get(base) ?? 0) + 1
+  handedOut.set(base, count)
   const namespace = count === 1 ? base : `${base}-${count}`
   given.set(fn, namespace)
   return namespace
@@ -45,10 +45,12 @@ export function defaultNamespace(fn: (...args: never[]) => unknown): string {
   // `new Function(...)` names its result 'anonymous'.
   const anonymous = name === '' || name === 'anonymous'
   const base = `${anonymous ? 'anonymous' : name}-${sourceHash(source)}`
-  // Bound functions and built-ins print as `function x() { [native code] }`: their source
-  // says nothing about what they compute, so two of them never share a namespace.
   const namespace = numbered(fn, base)
-  if (namespace !== base && !anonymous && !name.startsWith('bound ') && !source.endsWith('{ [native code] }')) {
+  // Numbering is expected for anonymous functions, and for bound functions and built-ins, which
+  // print as `function x() { [native code] }`; for a named function it means a factory or a
+  // function wrapped per call, which the user should know about.
+  const opaque = anonymous || name.startsWith('bound ') || source.endsWith('{ [native code] }')
+  if (namespace !== base && !opaque) {
     warnOnce(
       `namespace:${base}`,
       name,
