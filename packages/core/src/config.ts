@@ -164,7 +164,7 @@ function readFields(v: object, path: string, issues: string[]): Map<string, unkn
 
 function report(rule: Rule, value: unknown, path: string, issues: string[]): void {
   const expected = rule(value, path, issues)
-  if (expected !== undefined) issues.push(`${path}: ${expected}, got ${describe(value)}`)
+  if (expected !== undefined) issues.push(`${path}: ${expected}, got ${describeValue(value)}`)
 }
 
 const port = int(1, 65535)
@@ -238,7 +238,7 @@ function readOptions(input: unknown): { values: Record<string, unknown>; issues:
   const issues: string[] = []
   const values: Record<string, unknown> = Object.create(null)
   try {
-    if (!isObject(input)) return { values, issues: [`cache options must be an object, got ${describe(input)}`] }
+    if (!isObject(input)) return { values, issues: [`cache options must be an object, got ${describeValue(input)}`] }
     // Each field is read once, into a record without a prototype (so `__proto__` is a plain
     // unknown name there), and that record is what is checked and used.
     for (const [key, value] of readFields(input, '', issues)) values[key] = value
@@ -262,7 +262,7 @@ export function readOptionFields(input: unknown, what = 'cache options'): Record
   const issues: string[] = []
   const values: Record<string, unknown> = {}
   try {
-    if (!isObject(input)) issues.push(`${what} must be an object, got ${describe(input)}`)
+    if (!isObject(input)) issues.push(`${what} must be an object, got ${describeValue(input)}`)
     // defineProperty, not assignment: a `__proto__` field stays a field (and is reported later).
     else for (const [key, value] of readFields(input, '', issues)) Object.defineProperty(values, key, { value, enumerable: true, writable: true, configurable: true })
   } catch (error) {
@@ -343,7 +343,8 @@ function envInt(name: string, value: string): number {
   return n
 }
 
-function describe(value: unknown): string {
+/** A bad value as error messages show it: strings quoted, objects by kind. */
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
   if (typeof value === 'function') return 'a function'
   if (typeof value === 'symbol') return 'a symbol'

@@ -18,7 +18,7 @@ function issuesOf(run: () => unknown): readonly string[] {
 
 describe('selection hints are checked', () => {
   const bad = { persistence: 'yes', accessPattern: 'often', concurrency: 'cluster', maxsize: -1 } as never
-  const fields = [/^persistence: .*true or false.*'yes'/, /^accessPattern: expected one of read_heavy, .*random, got 'often'/, /^concurrency: expected one of none, thread, process, distributed, got 'cluster'/, /^maxsize/]
+  const fields = [/^persistence: .*true or false.*"yes"/, /^accessPattern: expected one of read_heavy, .*random, got "often"/, /^concurrency: expected one of none, thread, process, distributed, got "cluster"/, /^maxsize/]
 
   it('smartCache, smartCacheConfig: one error naming each bad field', () => {
     for (const run of [() => smartCache(bad), () => smartCacheConfig(bad)]) {
@@ -51,7 +51,7 @@ describe('hybridCache options', () => {
     for (const value of [-1, Number.NaN, Number.POSITIVE_INFINITY, '1000', null]) {
       expect(issuesOf(() => hybridCache({ sizeThreshold: value as never }))).toEqual([expect.stringMatching(/^sizeThreshold: expected a finite number of bytes ≥ 0/)])
     }
-    expect(issuesOf(() => hybridCache({ sizeThreshold: '1000' as never }))[0]).toMatch(/got '1000'/)
+    expect(issuesOf(() => hybridCache({ sizeThreshold: '1000' as never }))[0]).toMatch(/got "1000"/)
   })
 
   it('one error naming every bad field, the tiers included', () => {

@@ -1,4 +1,4 @@
-import { type CacheConfig, type CacheOptions, readOptionFields } from '../config.js'
+import { type CacheConfig, type CacheOptions, describeValue, readOptionFields } from '../config.js'
 import { ConfigurationError } from '../errors.js'
 import { getEngine } from '../registry.js'
 import type { ResultType } from './detect-type.js'
@@ -13,7 +13,6 @@ import {
   resolvePlan,
   hintProblems,
   selectEngineForData,
-  show,
   throwProblems,
   toConfig,
 } from './select.js'
@@ -126,7 +125,7 @@ export function splitHybridOptions(options: HybridCacheOptions = {}): { shared: 
   const large = readOptionFields(fields.large, 'hybridCache large options') as CacheOptions
   const issues: string[] = []
   if (typeof sizeThreshold !== 'number' || !(sizeThreshold >= 0) || !Number.isFinite(sizeThreshold)) {
-    issues.push(`sizeThreshold: expected a finite number of bytes ≥ 0 (e.g. 262144 for 256 KiB), got ${show(sizeThreshold)}`)
+    issues.push(`sizeThreshold: expected a finite number of bytes ≥ 0 (e.g. 262144 for 256 KiB), got ${describeValue(sizeThreshold)}`)
   }
   if (shared.engine !== undefined || shared.preferredEngine !== undefined) {
     issues.push('engine: hybridCache takes one engine per tier: pass `small: { engine }` and `large: { engine }` instead of `engine`')

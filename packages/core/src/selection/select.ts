@@ -1,4 +1,4 @@
-import { type CacheConfig, type CacheOptions, createCacheConfig, readOptionFields } from '../config.js'
+import { type CacheConfig, type CacheOptions, createCacheConfig, describeValue, readOptionFields } from '../config.js'
 import { ConfigurationError, configurationProblems } from '../errors.js'
 import { warnOnce } from '../logger.js'
 import { CHAINS, type ChainName, enginePackage, getEngine, selectEngine } from '../registry.js'
@@ -77,8 +77,6 @@ export const TYPE_PLANS: Readonly<Record<ResultType, Plan>> = {
 }
 
 const CONCURRENCY: readonly Concurrency[] = ['none', 'thread', 'process', 'distributed']
-/** A bad value as an error message shows it. */
-export const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : v === null ? 'null' : typeof v === 'object' ? 'an object' : String(v))
 
 /** The problems of the selection hints (`persistence`, `accessPattern`, `concurrency`, `async`), one line per bad field. */
 export function hintProblems(hints: { readonly [field: string]: unknown } | DataHints): string[] {
@@ -86,15 +84,15 @@ export function hintProblems(hints: { readonly [field: string]: unknown } | Data
   const issues: string[] = []
   for (const field of ['persistence', 'async'] as const) {
     const v = h[field]
-    if (v !== undefined && typeof v !== 'boolean') issues.push(`${field}: expected true or false, got ${show(v)}`)
+    if (v !== undefined && typeof v !== 'boolean') issues.push(`${field}: expected true or false, got ${describeValue(v)}`)
   }
   const pattern = h.accessPattern
   if (pattern !== undefined && !(typeof pattern === 'string' && Object.hasOwn(ACCESS_PATTERN_POLICY, pattern))) {
-    issues.push(`accessPattern: expected one of ${Object.keys(ACCESS_PATTERN_POLICY).join(', ')}, got ${show(pattern)}`)
+    issues.push(`accessPattern: expected one of ${Object.keys(ACCESS_PATTERN_POLICY).join(', ')}, got ${describeValue(pattern)}`)
   }
   const concurrency = h.concurrency
   if (concurrency !== undefined && !CONCURRENCY.includes(concurrency as Concurrency)) {
-    issues.push(`concurrency: expected one of ${CONCURRENCY.join(', ')}, got ${show(concurrency)}`)
+    issues.push(`concurrency: expected one of ${CONCURRENCY.join(', ')}, got ${describeValue(concurrency)}`)
   }
   return issues
 }

@@ -1,6 +1,8 @@
+import { describeValue } from '../config.js'
 import { CacheKeyError } from '../errors.js'
 import { stableKey } from '../keys/stable-key.js'
 import type { Engine } from '../types.js'
+import { isThenable } from './pipeline.js'
 
 /**
  * The key of one call: from the arguments, and for a decorated method without a custom `key`,
@@ -21,7 +23,7 @@ export function keyBuilder(userKey: ((...args: never[]) => string) | undefined, 
     return (args) => {
       const k = key(...args)
       // `undefined` would give every call one entry; an object or a promise, no hit ever.
-      if (typeof k !== 'string') throw new CacheKeyError(`the key option must return a string, got ${describeKey(k)}: return one, e.g. \`key: (id) => String(id)\``)
+      if (typeof k !== 'string') throw new CacheKeyError(`the key option must return a string, got ${isThenable(k) ? 'a promise (key functions are sync)' : describeValue(k)}: return one, e.g. \`key: (id) => String(id)\``)
       return k
     }
   }
@@ -35,9 +37,6 @@ export function keyBuilder(userKey: ((...args: never[]) => string) | undefined, 
     return key
   }
 }
-
-const describeKey = (k: unknown): string =>
-  k === null ? 'null' : typeof k === 'object' ? (typeof (k as { then?: unknown }).then === 'function' ? 'a promise (key functions are sync)' : 'an object') : `${typeof k} ${String(k)}`
 
 // Per-instance keys for decorated methods: a counter per object, held weakly so caching a
 // method never keeps an instance alive.
