@@ -293,3 +293,37 @@ describe('smartCache', () => {
     expect(f.engine.name).toBe('memory')
   })
 })
+
+describe('`redis` given to hybridCache or smartCache but not chosen', () => {
+  const redis = { url: 'redis://127.0.0.1:6399' }
+
+  it('hybridCache says once that Redis is not used, and how to use it', async () => {
+    const warnings = captureWarnings()
+    for (let i = 0; i < 3; i++) {
+      const cached = track(hybridCache({ namespace: freshNamespace(), cacheDir, redis })(async (x: number) => x * 2))
+      expect(await cached(4)).toBe(8)
+    }
+    expect(warnings.filter((w) => w.includes('Redis is not used'))).toEqual([
+      expect.stringMatching(/`redis` is set, but hybridCache chose 'lru' and 'sqlite'.*large: \{ engine: 'redis' \}/),
+    ])
+  })
+
+  it('smartCache says so once its first result chose another engine', async () => {
+    const warnings = captureWarnings()
+    const cached = track(smartCache({ namespace: freshNamespace(), redis })(async (x: number) => x * 2))
+    expect(warnings.join('\n')).not.toContain('Redis is not used') // nothing chosen yet
+    expect(await cached(4)).toBe(8)
+    expect(await cached(5)).toBe(10)
+    expect(warnings.filter((w) => w.includes('Redis is not used'))).toEqual([
+      expect.stringMatching(/`redis` is set, but smartCache chose 'lru'.*concurrency: 'distributed'/),
+    ])
+  })
+
+  it('without `redis`, neither says anything about it', async () => {
+    const warnings = captureWarnings()
+    const hybrid = track(hybridCache({ namespace: freshNamespace(), cacheDir })(async (x: number) => x * 2))
+    const smart = track(smartCache({ namespace: freshNamespace() })(async (x: number) => x * 2))
+    expect([await hybrid(1), await smart(1)]).toEqual([2, 2])
+    expect(warnings.join('\n')).not.toContain('Redis')
+  })
+})

@@ -1,5 +1,6 @@
 import { type CacheConfig, type CacheOptions, describeValue, readOptionFields } from '../config.js'
 import { ConfigurationError } from '../errors.js'
+import { warnOnce } from '../logger.js'
 import { getEngine } from '../registry.js'
 import type { ResultType } from './detect-type.js'
 import { SIZE_THRESHOLDS } from './estimate-size.js'
@@ -160,6 +161,17 @@ export function hybridCacheConfig(options: HybridCacheOptions = {}, hints?: Func
     small: { ...smallRest, engine: smallEngine },
     large: { ...largeDefaults, ...largeRest, engine: largeEngine },
   }
+}
+
+/**
+ * One warning when `redis` was given to `hybridCache` or `smartCache` and the engines chosen
+ * (`chosen`) do not include Redis: the option would otherwise do nothing, silently. Keyed by
+ * the wrapper and the engines, not the function, so functions wrapped per request add nothing.
+ */
+export function warnRedisUnused(wrapper: 'hybridCache' | 'smartCache', redis: unknown, chosen: readonly string[], advice: string): void {
+  if (redis === undefined || chosen.includes('redis')) return
+  const engines = [...new Set(chosen)].map((name) => `'${name}'`).join(' and ')
+  warnOnce(`${wrapper}:redis-unused:${engines}`, wrapper, `\`redis\` is set, but ${wrapper} chose ${engines}, so Redis is not used: ${advice}`)
 }
 
 /** Options of `smartCache` and `smartCacheConfig`: cache options plus the selection hints. */

@@ -3,7 +3,7 @@ import { selectEngine } from '../registry.js'
 import { type AsyncEngine, type Engine, MISS, type SyncCapabilities, type AsyncCapabilities, type SyncEngine } from '../types.js'
 import { engineView } from '../wrap/freshness.js'
 import type { Cacher } from '../wrap/memoize.js'
-import { type HybridCacheOptions, hybridCacheConfig, splitHybridOptions } from './configure.js'
+import { type HybridCacheOptions, hybridCacheConfig, splitHybridOptions, warnRedisUnused } from './configure.js'
 import { cacherWithEngine, combineCapabilities } from './engine-hook.js'
 import { estimateBytes } from './estimate-size.js'
 
@@ -134,6 +134,8 @@ export function hybridCache(input: HybridCacheOptions = {}): Cacher {
     (_config, namespace, mode) => {
       const resolved = hybridCacheConfig(options, { async: mode === 'any' })
       const smallOptions = { ...shared, ...resolved.small }
+      const redis = resolved.small.redis ?? resolved.large.redis ?? shared.redis
+      warnRedisUnused('hybridCache', redis, [resolved.small.engine, resolved.large.engine], "name it for a tier (`large: { engine: 'redis' }`), or cache with acache({ engine: 'redis' })")
       if (resolved.small.engine === resolved.large.engine) {
         // No disk engine (or the same engine asked for twice): one engine holds everything.
         return createTier(smallOptions, namespace, mode)

@@ -3,7 +3,7 @@ import { selectEngine } from '../registry.js'
 import { type AsyncEngine, type Engine, type EngineCapabilities, MISS, type SyncEngine } from '../types.js'
 import { engineView } from '../wrap/freshness.js'
 import type { Cacher } from '../wrap/memoize.js'
-import { type SmartCacheOptions, smartCacheConfig, splitSmartOptions } from './configure.js'
+import { type SmartCacheOptions, smartCacheConfig, splitSmartOptions, warnRedisUnused } from './configure.js'
 import { cacherWithEngine } from './engine-hook.js'
 
 /**
@@ -103,7 +103,14 @@ export function smartCache(input: SmartCacheOptions = {}): Cacher {
       createDeferredEngine(mode === 'sync' ? 'sync' : 'async', (first) => {
         // engineView: with envelopes the engine gets no default ttl (as the wrappers open one).
         const chosen = engineView(createCacheConfig(smartCacheConfig({ ...options, sample: first }, { async: mode === 'any' })))
-        return selectEngine(chosen, { mode }).create({ ...chosen, namespace })
+        const engine = selectEngine(chosen, { mode }).create({ ...chosen, namespace })
+        warnRedisUnused(
+          'smartCache',
+          cache.redis,
+          [engine.name],
+          "smartCache picks Redis for an async function with `concurrency: 'distributed'` (or 'shared', when sqlite is not installed); for Redis always, cache with acache({ engine: 'redis' })",
+        )
+        return engine
       }),
     'smartCache',
   )
