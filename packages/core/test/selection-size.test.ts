@@ -5,16 +5,29 @@ import { SIZE_THRESHOLDS, estimateBytes, estimateDataSize, sizeClassOf, utf8Leng
 const KIB = 1024
 const MIB = 1024 * KIB
 
-/** Milliseconds `f` takes (best of three, so a GC pause on a shared machine does not fail the test). */
-function timed(f: () => unknown): number {
-  let best = Number.POSITIVE_INFINITY
-  for (let i = 0; i < 3; i++) {
-    const start = performance.now()
-    f()
-    best = Math.min(best, performance.now() - start)
-  }
-  return best
+/**
+ * Element reads of arrays wrapped by `counted`: the work bound is checked by counting what a
+ * walk reads (deterministic), not by timing it on a shared machine.
+ */
+let reads = 0
+function counted<T extends object>(array: T): T {
+  return new Proxy(array, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && key !== 'length') reads++
+      return Reflect.get(target, key, receiver) as unknown
+    },
+  })
 }
+function readsOf(f: () => unknown): number {
+  reads = 0
+  f()
+  return reads
+}
+/**
+ * Reads one walk may make: estimate-size.ts visits at most 8192 nodes (its BUDGET), reading a
+ * sampled element up to twice; the values below hold 1M to 14M elements.
+ */
+const BOUNDED = 20_000
 
 describe('estimateDataSize thresholds (small < 10 KiB ≤ medium < 1 MiB ≤ large < 100 MiB ≤ very_large)', () => {
   const cases: [number, string][] = [
@@ -141,37 +154,31 @@ describe('estimateBytes on each kind of value', () => {
 })
 
 describe('estimateBytes is fast on big values and never serializes them', () => {
-  it('samples a 1M-element array of objects within 5% of the model and in a few milliseconds', () => {
-    const rows = Array.from({ length: 1_000_000 }, (_, i) => ({ id: i, label: `row-${String(i).padStart(7, '0')}` }))
+  it('samples a 1M-element array of objects within 5% of the model, reading a few thousand rows', () => {
+    const rows = counted(Array.from({ length: 1_000_000 }, (_, i) => ({ id: i, label: `row-${String(i).padStart(7, '0')}` })))
     // Every row is the same size under the model: 16 + (8+2+8) + (8+5+11).
     const exact = 16 + 1_000_000 * 8 + 1_000_000 * (16 + 18 + 24)
     let estimate = 0
-    const ms = timed(() => {
-      estimate = estimateBytes(rows)
-    })
+    expect(readsOf(() => (estimate = estimateBytes(rows)))).toBeLessThan(BOUNDED)
     expect(estimate / exact).toBeCloseTo(1, 1)
     expect(Math.abs(estimate - exact) / exact).toBeLessThan(0.05)
-    expect(estimateDataSize(rows)).toBe('large')
-    expect(ms).toBeLessThan(50)
+    expect(readsOf(() => expect(estimateDataSize(rows)).toBe('large'))).toBeLessThan(BOUNDED)
   })
 
   it('classifies a 100 MiB+ array as very_large without touching toJSON', () => {
     const poisoned = { toJSON: () => expect.unreachable('serialized') }
-    const huge = new Array(14_000_000).fill(poisoned)
-    const ms = timed(() => expect(estimateDataSize(huge)).toBe('very_large'))
-    expect(ms).toBeLessThan(50)
+    const huge = counted(new Array(14_000_000).fill(poisoned))
+    expect(readsOf(() => expect(estimateDataSize(huge)).toBe('very_large'))).toBeLessThan(BOUNDED)
   })
 
   it('bounds the work on deeply nested and wide values', () => {
-    const cube = Array.from({ length: 200 }, () => Array.from({ length: 200 }, () => Array.from({ length: 200 }, (_, i) => i)))
+    const cube = counted(Array.from({ length: 200 }, () => counted(Array.from({ length: 200 }, () => counted(Array.from({ length: 200 }, (_, i) => i))))))
     // 8,000,000 numbers: 16 per number plus the headers and slots of 40,200 arrays.
     const exact = 8_000_000 * 16 + 40_200 * 16 + 40_000 * 8 + 16 + 200 * 8
     let estimate = 0
-    const ms = timed(() => {
-      estimate = estimateBytes(cube)
-    })
+    // Reads of all three levels together.
+    expect(readsOf(() => (estimate = estimateBytes(cube)))).toBeLessThan(BOUNDED)
     expect(Math.abs(estimate - exact) / exact).toBeLessThan(0.01)
-    expect(ms).toBeLessThan(100)
     let deep: unknown = 'leaf'
     for (let i = 0; i < 100_000; i++) deep = [deep]
     expect(estimateBytes(deep)).toBeGreaterThan(64 * 24)
@@ -248,9 +255,9 @@ describe('detectResultType', () => {
     expect(detectResultType(new Blob(['{}'], { type: 'application/json' }))).toBe('binary')
   })
 
-  it('samples big JSON quickly and finds non-JSON values deep inside', () => {
-    const rows = Array.from({ length: 500_000 }, (_, i) => ({ id: i, tags: ['a', 'b'] }))
-    expect(timed(() => expect(detectResultType(rows)).toBe('json'))).toBeLessThan(50)
+  it('samples big JSON (a few thousand rows read) and finds non-JSON values deep inside', () => {
+    const rows = counted(Array.from({ length: 500_000 }, (_, i) => ({ id: i, tags: ['a', 'b'] })))
+    expect(readsOf(() => expect(detectResultType(rows)).toBe('json'))).toBeLessThan(BOUNDED)
     expect(detectResultType({ a: { b: { c: [1, 2, new Map()] } } })).toBe('collection')
   })
 })
