@@ -108,7 +108,7 @@ export function smartCache(input: SmartCacheOptions = {}): Cacher {
           'smartCache',
           cache.redis,
           [engine.name],
-          "smartCache picks Redis for an async function with `concurrency: 'distributed'` (or 'shared', when sqlite is not installed); for Redis always, cache with acache({ engine: 'redis' })",
+          "smartCache picks Redis for an async function with `concurrency: 'distributed'` (or another sharing or persistence hint no installed local engine meets); for Redis always, cache with acache({ engine: 'redis' })",
         )
         return engine
       }),
